@@ -13,6 +13,11 @@ extras="${1:-dev}"
 venv="${root}/.venv"
 python="${PYTHON:-python3}"
 
+# One bootstrap at a time (tests and recipes may start together).
+mkdir -p "${root}/.venv-lock" 2>/dev/null || true
+exec 9>"${root}/.venv-lock/lock"
+flock 9
+
 if [[ ! -x "${venv}/bin/python" ]]; then
     echo "bootstrap: creating ${venv}" >&2
     "${python}" -m venv "${venv}"
