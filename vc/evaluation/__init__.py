@@ -1,0 +1,6 @@
+"""Objective evaluation of conversions: MCD, F0, speaker similarity, ASR error rates, DNSMOS.
+
+Submodules import their optional heavy dependencies (resemblyzer, pocketsphinx, speechmos)
+lazily; a missing one raises :class:`vc.evaluation.optional.MetricUnavailable` with a message
+saying what to install, and the evaluation runner skips that metric.
+"""
