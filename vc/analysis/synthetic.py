@@ -41,7 +41,7 @@ def synthetic_corpus(n_frames: int = 20000, n_indices: int = 256, dim: int = 16,
     width = n_indices / n_ph
     centre = (np.arange(n_ph) + 0.5) * width
     codebook = np.cumsum(rng.normal(size=(n_indices, dim)) * 0.3, axis=0).astype(np.float32)
-    perm = np.arange(n_indices) if ordered else rng.permutation(n_indices)
+    perm = np.arange(n_indices) if ordered else np.random.default_rng(seed + 1).permutation(n_indices)
     sil = phones.index(SILENCE)
     latents = LatentSet(name=name or ("ordered" if ordered else "shuffled"),
                         quantizer="sfvq" if ordered else "vq", n_indices=n_indices,
