@@ -1,0 +1,8 @@
+"""Vocoders behind one interface (``mel -> wav``), chosen by name."""
+
+from __future__ import annotations
+
+from vc.vocoder.base import Vocoder, available_vocoders, get_vocoder, register_vocoder
+from vc.vocoder import griffin_lim as _griffin_lim  # noqa: F401  (registers "griffin_lim")
+
+__all__ = ["Vocoder", "available_vocoders", "get_vocoder", "register_vocoder"]
