@@ -82,6 +82,19 @@ def read_phone_labels(textgrids: dict[str, str], utts: list[str], tier: str = "p
     return labels
 
 
+def textgrid_map(data: str | os.PathLike) -> dict[str, str]:
+    """utt -> TextGrid path from ``DATA/textgrid.scp`` (a data directory or a dump that has one).
+
+    Relative paths are resolved against ``DATA``. Returns {} if there is no textgrid.scp.
+    """
+    from vc.datadir import read_scp, resolve_path
+
+    scp = os.path.join(data, "textgrid.scp")
+    if not os.path.isfile(scp):
+        return {}
+    return {u: str(resolve_path(p, data)) for u, p in read_scp(scp).items()}
+
+
 def textgrids_from_dir(directory: str | os.PathLike, utts: list[str]) -> dict[str, str]:
     """Map utterances to ``DIR/UTT.TextGrid`` (also ``.textgrid``) files that exist."""
     out = {}
