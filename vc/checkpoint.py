@@ -100,6 +100,8 @@ def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
         data = torch.load(path, map_location="cpu", weights_only=True)
     except (RuntimeError, OSError, EOFError, ValueError, pickle.UnpicklingError, zipfile.BadZipFile) as err:
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        if "weights only load failed" in first.lower() or len(first) > 120:
+            first = "not a valid torch checkpoint (truncated, corrupt, or holding arbitrary objects)"
         raise UserError(f"corrupt or unreadable checkpoint {path}: {first}") from None
     if not isinstance(data, dict) or data.get("format") != "sfvq-vc/1" or "model" not in data:
         raise UserError(f"{path} is not a sfvq-vc model checkpoint")

@@ -77,8 +77,21 @@ class GriffinLim(Vocoder):
                            length=length)
 
     @torch.no_grad()
-    def forward(self, log_mel: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
-        """See :meth:`Vocoder.forward`. ``log_mel``: (B, frames, n_mels) -> (B, samples)."""
+    def forward(self, log_mel: torch.Tensor, lengths: torch.Tensor | None = None,
+                init_phase: torch.Tensor | None = None) -> torch.Tensor:
+        """See :meth:`Vocoder.forward`. ``log_mel``: (B, frames, n_mels) -> (B, samples).
+
+        Args:
+            init_phase: optional (B, n_freq, frames) starting phase; NaN entries start random.
+                Used to continue the phase of a previous chunk across a chunk boundary.
+        """
+        wav, _ = self.synthesize(log_mel, lengths, init_phase)
+        return wav
+
+    @torch.no_grad()
+    def synthesize(self, log_mel: torch.Tensor, lengths: torch.Tensor | None = None,
+                   init_phase: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """Like :meth:`forward`, also returning the final phase (B, n_freq, frames)."""
         log_mel = log_mel.float()
         frames = log_mel.shape[1]
         n_out = (frames - 1) * self.hop_length if lengths is None else int(lengths.max())
@@ -87,6 +100,9 @@ class GriffinLim(Vocoder):
             mag = mag.pow(self.power)
         gen = torch.Generator(device="cpu").manual_seed(self.seed)
         phase = torch.rand(mag.shape, generator=gen).to(mag.device) * (2 * np.pi)
+        if init_phase is not None:
+            given = init_phase.to(mag.device, torch.float32)
+            phase = torch.where(torch.isnan(given), phase, given)
         spec = torch.polar(mag, phase)
         # istft(..., length=(frames-1)*hop) followed by stft gives exactly `frames` frames
         n_work = (frames - 1) * self.hop_length
@@ -96,6 +112,7 @@ class GriffinLim(Vocoder):
             acc = rebuilt if prev is None else rebuilt + self.momentum * (rebuilt - prev)
             prev = rebuilt
             spec = mag * acc / acc.abs().clamp_min(1e-12)
+        final_phase = torch.angle(spec)
         wav = self._istft(spec, max(n_out, 1))
         if lengths is not None:
             t = torch.arange(wav.shape[-1], device=wav.device)
@@ -103,7 +120,7 @@ class GriffinLim(Vocoder):
         pre = float(getattr(self.cfg, "preemphasis", 0.0) or 0.0)
         if pre > 0:
             wav = deemphasis(wav, pre)
-        return wav
+        return wav, final_phase
 
 
 def deemphasis(wav: torch.Tensor, coef: float) -> torch.Tensor:
