@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         raise UserError(f"{args.data}: the data directory has no utterances")
     expdirs = [args.model] + ([args.compare] if args.compare else [])
     labels = _labels(expdirs)
-    converters = [Converter.from_pretrained(e) for e in expdirs]
+    converters = [Converter.from_pretrained(e, device=args.device) for e in expdirs]
     targets = set(converters[0].speakers)
     for c in converters[1:]:
         targets &= set(c.speakers)

@@ -47,7 +47,7 @@ from .speaker import SpeakerEncoder, cosine, mean_embedding
 METRIC_FAMILIES = ("mcd", "f0", "speaker", "asr", "dnsmos")
 NAN = float("nan")
 
-ConvertFn = Callable[[np.ndarray, int, str], tuple[np.ndarray, int]]
+ConvertFn = Callable[[np.ndarray, int, str, str], tuple[np.ndarray, int]]
 
 
 class _Analysis:
@@ -250,7 +250,8 @@ def run_pairs(evaluator: Evaluator, pairs: Iterable[Pair], convert: ConvertFn, m
     Args:
         evaluator: the shared :class:`Evaluator`.
         pairs: pairs to run.
-        convert: ``convert(wav, sample_rate, target_speaker) -> (wav, sample_rate)``.
+        convert: ``convert(wav, sample_rate, target_speaker, source_speaker) -> (wav, sample_rate)``
+            (the signature of :meth:`vc.convert.Converter.convert`).
         model: label written in each row.
         save_dir: if given, converted speech is written to ``save_dir/<source>__to__<target>.wav``.
         progress: optional wrapper of the iterable (e.g. tqdm).
@@ -263,7 +264,7 @@ def run_pairs(evaluator: Evaluator, pairs: Iterable[Pair], convert: ConvertFn, m
     for pair in (progress(items) if progress else items):
         src = evaluator.wav(pair.source_utt)
         start = time.perf_counter()
-        wav, sr = convert(src, evaluator.sample_rate, pair.target_spk)
+        wav, sr = convert(src, evaluator.sample_rate, pair.target_spk, pair.source_spk)
         evaluator.timings["convert"] += time.perf_counter() - start
         conv = evaluator.prepare_converted(wav, sr)
         if save_dir is not None:
