@@ -167,6 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-speakers", type=int, default=0, help="use at most this many speakers (0: all)")
     p.add_argument("--max-utts-per-speaker", type=int, default=0, help="at most this many utterances each (0: all)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--check", action="store_true", help="only check that --db-root holds a VCTK tree")
     return p
 
 
@@ -175,6 +176,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     corpus = locate(args.db_root)
     info = read_speaker_info(corpus)
+    if args.check:
+        print(f"VCTK {corpus.version} at {corpus.root}")
+        return 0
     audio, text, no_text, no_audio = scan(corpus, args.mic)
     if not audio:
         raise UserError(f"{corpus.audio_dir}: no audio files for {args.mic} (expected {EXPECTED})")
@@ -201,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     train_spk = {s: u for s, u in utts_by_spk.items() if s not in heldout}
     sets = split(train_spk, text, args.dev_per_speaker, args.test_per_speaker, args.seed)
     sets["heldout"] = sorted(u for s in heldout for u in utts_by_spk[s])
-    sets["all"] = sorted(u for u in (x for us in utts_by_spk.values() for x in us))
+    sets["all"] = sorted(u for us in utts_by_spk.values() for u in us)
     for name, utts in sets.items():
         if not utts:
             continue
