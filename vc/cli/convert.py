@@ -64,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", default=None,
                    help="output wav (default: SRC_to_TARGET.wav in the working directory)")
     p.add_argument("--list-speakers", action="store_true", help="print the model's target speakers and exit")
+    p.add_argument("--batch", default=None, metavar="PAIRS",
+                   help="convert many files: lines 'SRC_PATH TARGET OUT_PATH' (existing outputs are kept)")
     p.add_argument("--source-speaker", default=None,
                    help="source is this training speaker: use its F0 statistics instead of the utterance's")
     p.add_argument("--vocoder", default=None, help="vocoder name overriding the model config's")
@@ -84,8 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     from vc.convert import Converter
     from vc.train.distributed import pick_device
 
-    if not args.list_speakers and (args.source is None or args.target is None):
-        raise UserError("need SOURCE and TARGET (or --list-speakers)")
+    if not args.list_speakers and not args.batch and (args.source is None or args.target is None):
+        raise UserError("need SOURCE and TARGET (or --list-speakers, or --batch PAIRS)")
     model_dir = Path(args.model) if args.model else newest_model()
     if not args.model:
         print(f"using model {model_dir}", file=sys.stderr)
@@ -93,6 +95,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.list_speakers:
         print("\n".join(conv.speakers))
         return 0
+    if args.batch:
+        return _convert_batch(conv, Path(args.batch), args.source_speaker)
     conv._speaker_id(args.target)  # unknown target: fail before any work
     if args.source_speaker and args.source_speaker not in conv.speakers:
         raise UserError(f"unknown --source-speaker '{args.source_speaker}'; known: {', '.join(conv.speakers)}")
@@ -106,6 +110,39 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as err:
         raise UserError(f"cannot write output {out}: {err.strerror or err}") from None
     print(f"wrote {out} ({len(y) / sr:.2f} s, {sr} Hz, speaker {args.target})", file=sys.stderr)
+    return 0
+
+
+def _convert_batch(conv, pairs_file: Path, source_speaker: str | None) -> int:
+    """Convert every line ``SRC TARGET OUT`` of ``pairs_file``; outputs that exist are skipped."""
+    from tqdm import tqdm
+
+    from vc.audio import load_audio, save_audio
+
+    if not pairs_file.is_file():
+        raise UserError(f"pairs file not found: {pairs_file}")
+    jobs = []
+    for n, line in enumerate(pairs_file.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        parts = line.split()
+        if len(parts) != 3:
+            raise UserError(f"{pairs_file}:{n}: expected 'SRC_PATH TARGET OUT_PATH', got {line!r}")
+        conv._speaker_id(parts[1])
+        jobs.append(parts)
+    done = 0
+    for src, target, out in tqdm(jobs, desc="convert", mininterval=10.0, disable=not sys.stderr.isatty()):
+        if Path(out).is_file():
+            continue
+        check_writable(Path(out))
+        wav = load_audio(src, conv.sample_rate, peak_normalize=True, min_samples=int(0.1 * conv.sample_rate))
+        y, sr = conv.convert(wav, conv.sample_rate, target, source_speaker=source_speaker)
+        try:
+            save_audio(out, y, sr)
+        except OSError as err:
+            raise UserError(f"cannot write output {out}: {err.strerror or err}") from None
+        done += 1
+    print(f"converted {done} file(s), {len(jobs) - done} already there ({pairs_file})", file=sys.stderr)
     return 0
 
 
