@@ -57,6 +57,18 @@ def _labels(paths: list[str]) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``vc-evaluate``."""
     args = build_parser().parse_args(argv)
+    from vc.evaluation import METRIC_FAMILIES
+
+    metrics = [m.strip() for m in args.metrics.split(",") if m.strip()]
+    bad = [m for m in metrics if m not in METRIC_FAMILIES]
+    if bad or not metrics:
+        raise UserError(f"--metrics: unknown {', '.join(bad) or '(empty)'}; choose from {', '.join(METRIC_FAMILIES)}")
+    if args.ref_utts < 1:
+        raise UserError(f"--ref-utts must be >= 1, got {args.ref_utts}")
+    if args.pairs is not None and args.pairs < 1:
+        raise UserError(f"--pairs must be positive, got {args.pairs}")
+    if args.threads < 1:
+        raise UserError(f"--threads must be >= 1, got {args.threads}")
     os.environ.setdefault("OMP_NUM_THREADS", str(args.threads))
     import torch
     from tqdm import tqdm
@@ -65,15 +77,9 @@ def main(argv: list[str] | None = None) -> int:
     from vc.datadir import read_data_dir
     from vc.evaluation.pairs import select_pairs
     from vc.evaluation.report import summary_markdown, write_report
-    from vc.evaluation.runner import METRIC_FAMILIES, Evaluator, run_pairs
+    from vc.evaluation.runner import Evaluator, run_pairs
 
-    torch.set_num_threads(max(1, args.threads))
-    metrics = [m.strip() for m in args.metrics.split(",") if m.strip()]
-    bad = [m for m in metrics if m not in METRIC_FAMILIES]
-    if bad or not metrics:
-        raise UserError(f"--metrics: unknown {', '.join(bad) or '(empty)'}; choose from {', '.join(METRIC_FAMILIES)}")
-    if args.ref_utts < 1:
-        raise UserError(f"--ref-utts must be >= 1, got {args.ref_utts}")
+    torch.set_num_threads(args.threads)
     data = read_data_dir(args.data)
     if not data.utts:
         raise UserError(f"{args.data}: the data directory has no utterances")

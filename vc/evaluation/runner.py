@@ -36,6 +36,7 @@ import numpy as np
 from vc.audio import PEAK_LEVEL, load_audio, save_audio
 from vc.datadir import DataDir
 
+from . import METRIC_FAMILIES
 from .asr import Recognizer, char_errors, word_errors
 from .dnsmos import DnsMos
 from .f0 import extract_f0, f0_metrics
@@ -44,7 +45,6 @@ from .optional import MetricUnavailable
 from .pairs import Pair, reference_utts, sentence_key
 from .speaker import SpeakerEncoder, cosine, mean_embedding
 
-METRIC_FAMILIES = ("mcd", "f0", "speaker", "asr", "dnsmos")
 NAN = float("nan")
 
 ConvertFn = Callable[[np.ndarray, int, str, str], tuple[np.ndarray, int]]
