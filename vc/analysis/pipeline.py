@@ -9,12 +9,13 @@ from pathlib import Path
 
 from vc.analysis.alignment import (AlignedLatents, PhoneLabels, align, orient, phone_vocabulary,
                                    read_phone_labels, textgrid_map, textgrids_from_dir)
-from vc.analysis.encoding import encode_dataset
+from vc.analysis.encoding import encode_dataset, load_posthoc
 from vc.analysis.figures import save_figures
 from vc.analysis.latents import LatentSet, is_latent_dir, load_latent_set
 from vc.analysis.praat import export_textgrids
 from vc.analysis.report import markdown_table, write_report
 from vc.analysis.results import Analysis, analyze
+from vc.checkpoint import find_model_file
 from vc.errors import UserError
 from vc.fileio import write_text_atomic
 from vc.phones import KNOWN_PHONES
@@ -46,6 +47,20 @@ def obtain_latents(model: str, data: str | None, quantizer: str, nj: int) -> tup
     if data is None:
         raise UserError(f"--data is needed to encode with model {model}")
     return encode_dataset(model, data, quantizer=quantizer, keep_z=True, nj=nj)
+
+
+def check_inputs(models: list[str], data: str | None, quantizers: list[str], textgrids: str | None = None) -> None:
+    """Fail early, before any work, on missing models/data/TextGrid directory or a missing post-hoc SFVQ."""
+    if data is not None and not os.path.isdir(data):
+        raise UserError(f"--data directory not found: {data}")
+    if textgrids is not None and not os.path.isdir(textgrids):
+        raise UserError(f"--textgrids directory not found: {textgrids}")
+    for model, quantizer in zip(models, quantizers):
+        if is_latent_dir(model):
+            continue
+        find_model_file(model)
+        if quantizer == "posthoc":
+            load_posthoc(model)
 
 
 def labels_for(sets: list[LatentSet], data: str | None, textgrids: str | None, tier: str, nj: int
@@ -102,6 +117,7 @@ def run_analysis(models: list[str], data: str | None, out_dir: str | os.PathLike
     """
     if len(quantizers) != len(models):
         raise UserError("one quantizer choice per model is needed")
+    check_inputs(models, data, quantizers, textgrids)
     run = AnalysisRun(analyses=[])
     sets = []
     for model, quantizer in zip(models, quantizers):
