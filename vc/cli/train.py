@@ -28,6 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads per process")
     p.add_argument("--quantizer", default=None, choices=["sfvq", "vq"],
                    help="override quantizer.name of the config")
+    p.add_argument("--stop-at", type=int, default=None, metavar="STEP",
+                   help="stop after STEP steps with a checkpoint (continue later with --resume)")
     p.add_argument("--no-progress", action="store_true", help="no tqdm bar")
     return p
 
@@ -53,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         trainer = Trainer(config, FeatureDump(args.data), FeatureDump(args.dev) if args.dev else None,
                           args.exp, ctx, resume=args.resume, progress=not args.no_progress)
-        summary = trainer.train()
+        summary = trainer.train(until=args.stop_at)
     finally:
         teardown()
     if ctx.is_main:

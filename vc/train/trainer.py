@@ -208,8 +208,13 @@ class Trainer:
         ppl = float(torch.exp(-(p[p > 0] * p[p > 0].log()).sum()))
         return {"dev_loss": total / max(frames, 1), "dev_perplexity": ppl}
 
-    def train(self) -> dict[str, Any]:
-        """Run (or continue) training to ``training.steps``; returns the summary written to summary.json."""
+    def train(self, until: int | None = None) -> dict[str, Any]:
+        """Run (or continue) training to ``training.steps``; returns the summary written to summary.json.
+
+        Args:
+            until: stop after this step instead (a checkpoint is written there and no final model),
+                e.g. to split a run into time-limited jobs that each continue with ``--resume``.
+        """
         ctx, qz = self.ctx, self.model.quantizer
         if self.step >= self.total and (self.exp / MODEL_FILE).is_file() and (self.exp / "summary.json").is_file():
             if ctx.is_main:
@@ -221,7 +226,8 @@ class Trainer:
         seg_frames = int(self.t["batch_size"]) * int(self.t["segment_frames"]) * ctx.world_size
         t0, steps0, acc = time.time(), self.step, []
         last_dev: dict[str, float] = {}
-        while self.step < self.total:
+        stop = self.total if until is None else min(int(until), self.total)
+        while self.step < stop:
             if self.step in self.grow_at and qz.can_grow:
                 self._grow()
             loss, ppl = self._train_step()
@@ -252,9 +258,11 @@ class Trainer:
                     self.log.write({"step": self.step, **last_dev})
                     plot_losses(self.exp / "log.jsonl", self.exp / "loss.png", self.exp.name)
                 ctx.barrier()
-            if self.step % int(self.t["checkpoint_every"]) == 0 or self.step == self.total:
+            if self.step % int(self.t["checkpoint_every"]) == 0 or self.step in (self.total, stop):
                 self._save_checkpoint()
         bar.close()
+        if self.step < self.total:
+            return {"step": self.step, "stopped_early": True}
         summary = {"step": self.step, "active_corners": qz.active_corners, "quantizer": self.q["name"],
                    "loss_kind": self.t["loss"], "world_size": ctx.world_size,
                    "train_frames_per_s": seg_frames * (self.step - steps0) / max(time.time() - t0, 1e-9)

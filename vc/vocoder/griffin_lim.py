@@ -99,7 +99,8 @@ class GriffinLim(Vocoder):
         if self.power != 1.0:
             mag = mag.pow(self.power)
         gen = torch.Generator(device="cpu").manual_seed(self.seed)
-        phase = torch.rand(mag.shape, generator=gen).to(mag.device) * (2 * np.pi)
+        # one random phase pattern shared by the batch: an item's output does not depend on its batch
+        phase = (torch.rand((1, *mag.shape[1:]), generator=gen) * (2 * np.pi)).to(mag.device).expand_as(mag)
         if init_phase is not None:
             given = init_phase.to(mag.device, torch.float32)
             phase = torch.where(torch.isnan(given), phase, given)
