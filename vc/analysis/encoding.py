@@ -115,6 +115,8 @@ class MelSource:
     def __init__(self, path: str | os.PathLike, loaded: LoadedModel) -> None:
         self.path = Path(path)
         self._cfg = loaded.feature_config
+        if not self.path.is_dir():
+            raise UserError(f"data directory not found: {self.path}")
         if (self.path / "feats.scp").is_file():
             from vc.dump import FeatureDump
 

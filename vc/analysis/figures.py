@@ -20,6 +20,7 @@ import numpy as np
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import blended_transform_factory
 
 from vc.analysis import metrics as M
@@ -62,6 +63,7 @@ def fig_index_over_time(analyses: list[Analysis], utt: str) -> Figure:
                     label="fractional position")
         ax.set_xlim(0, t[-1])
         ax.set_ylim(-0.5, al.n_indices - 0.5)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel(_xlabel(a).split(" (")[0])
         ax.set_title(f"{utt} — {_title(a)}", fontsize=10, loc="left", pad=24)
         trans = blended_transform_factory(ax.transData, ax.transAxes)

@@ -71,8 +71,8 @@ def main(argv: list[str] | None = None) -> int:
         for utt, reason in list(summary["skipped"].items())[:10]:
             print(f"  {utt}: {reason}")
     print(f"post-hoc SFVQ: {summary['corners']} corners in {summary['dim']} dimensions fitted on "
-          f"{summary['frames']} latent frames; held-out MSE {summary['heldout_mse']:.5f} "
-          f"(the model's own {summary['joint_kind']} quantizer: {summary['joint_heldout_mse']:.5f}), "
+          f"{summary['frames']} latent frames; held-out MSE {summary['heldout_mse']:.4g} "
+          f"(the model's own {summary['joint_kind']} quantizer: {summary['joint_heldout_mse']:.4g}), "
           f"held-out perplexity {summary['heldout_perplexity']:.1f}")
     print(f"saved {summary['path']} (log {summary['log']})")
     return 0
