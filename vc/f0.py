@@ -41,11 +41,9 @@ ABS_RMS_FLOOR = 1e-4
 MIN_VOICED_RUN = 3
 
 
-def _frames(wav: np.ndarray, n_frames: int, hop: int, length: int, left: int) -> np.ndarray:
-    """``(n_frames, length)`` view: frame i starts at sample ``i * hop - left`` (zero padded)."""
-    padded = np.pad(wav, (left, length + hop))
-    view = np.lib.stride_tricks.sliding_window_view(padded, length)
-    return view[: n_frames * hop : hop]
+def _frames(padded: np.ndarray, n_frames: int, hop: int, length: int) -> np.ndarray:
+    """``(n_frames, length)`` strided view of ``padded``: frame i starts at ``i * hop``."""
+    return np.lib.stride_tricks.sliding_window_view(padded, length)[: n_frames * hop : hop]
 
 
 def yin(wav: np.ndarray, cfg: FeatureConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -64,20 +62,30 @@ def yin(wav: np.ndarray, cfg: FeatureConfig) -> tuple[np.ndarray, np.ndarray, np
     width = max(cfg.win_length, tau_max)
     length = width + tau_max + 2
     n_frames = 1 + len(wav) // hop
-    x = _frames(np.asarray(wav, dtype=np.float64), n_frames, hop, length, (width + tau_max) // 2)
-    n = scipy.fft.next_fast_len(length, real=True)
-    spec_b = scipy.fft.rfft(x, n=n, axis=1)
-    spec_a = scipy.fft.rfft(x[:, :width], n=n, axis=1)
-    corr = scipy.fft.irfft(np.conj(spec_a) * spec_b, n=n, axis=1)[:, : tau_max + 2]
-    cs = np.concatenate([np.zeros((n_frames, 1)), np.cumsum(x * x, axis=1)], axis=1)
-    lags = np.arange(tau_max + 2)
-    e0 = cs[:, width : width + 1]
-    e_tau = cs[:, lags + width] - cs[:, lags]
-    diff = np.maximum(e0 + e_tau - 2.0 * corr, 0.0)
+    left = (width + tau_max) // 2
+    padded = np.pad(np.asarray(wav, dtype=np.float32), (left, length + hop))
+    x = np.ascontiguousarray(_frames(padded, n_frames, hop, length))
+    n_lags = tau_max + 2
+    n = min(m for m in (2 ** int(np.ceil(np.log2(length))), 3 * 2 ** int(np.ceil(np.log2(length / 3)))) if m >= length)
+    spec = scipy.fft.rfft(x[:, :width], n=n, axis=1)
+    np.conjugate(spec, out=spec)
+    spec *= scipy.fft.rfft(x, n=n, axis=1)
+    corr = scipy.fft.irfft(spec, n=n, axis=1)[:, :n_lags]  # sum_j x_j x_{j+tau}, j < width
+    # Moving energy over `width` samples (float64 running sum on the 1-D signal), then per lag.
+    cum = np.concatenate([[0.0], np.cumsum(padded.astype(np.float64) ** 2)])
+    energy = (cum[width:] - cum[:-width]).astype(np.float32)  # energy[k] = sum x[k:k+width]^2
+    e_tau = _frames(energy, n_frames, hop, n_lags)  # energy of x[tau:tau+width] per frame
+    e0 = e_tau[:, :1]
+    diff = e_tau + e0
+    corr *= 2.0
+    diff -= corr
+    np.maximum(diff, 0.0, out=diff)
     diff[:, 0] = 0.0
     running = np.cumsum(diff[:, 1:], axis=1)
+    np.maximum(running, 1e-20, out=running)
     cmnd = np.ones_like(diff)
-    cmnd[:, 1:] = diff[:, 1:] * lags[1:] / np.maximum(running, 1e-12 * (e0 + 1e-30))
+    np.multiply(diff[:, 1:], np.arange(1, n_lags, dtype=np.float32), out=cmnd[:, 1:])
+    cmnd[:, 1:] /= running
     # Search lags tau_min..tau_max; local minima compare with both neighbours.
     band = cmnd[:, tau_min : tau_max + 1]
     left_n = cmnd[:, tau_min - 1 : tau_max]
@@ -89,12 +97,12 @@ def yin(wav: np.ndarray, cfg: FeatureConfig) -> tuple[np.ndarray, np.ndarray, np
     best = np.where(has, np.argmax(is_min, axis=1), np.argmin(band, axis=1)) + tau_min
     rows = np.arange(n_frames)
     a, b, c = cmnd[rows, best - 1], cmnd[rows, best], cmnd[rows, best + 1]
-    denom = a - 2.0 * b + c
-    shift = np.where(denom > 1e-12, 0.5 * (a - c) / np.where(denom > 1e-12, denom, 1.0), 0.0)
+    denom = (a - 2.0 * b + c).astype(np.float64)
+    shift = np.where(denom > 1e-9, 0.5 * (a - c) / np.where(denom > 1e-9, denom, 1.0), 0.0)
     period = best + np.clip(shift, -1.0, 1.0)
-    start = (width + tau_max) // 2 - width // 2
-    rms = np.sqrt(np.mean(x[:, start : start + width] ** 2, axis=1))
-    return sr / period, b, rms
+    centre = left - width // 2  # integration window centred on the frame's sample
+    rms = np.sqrt(np.maximum(energy[centre : centre + n_frames * hop : hop], 0.0) / width)
+    return sr / period, b.astype(np.float64), rms.astype(np.float64)
 
 
 def _drop_short_runs(mask: np.ndarray, min_run: int) -> np.ndarray:
