@@ -26,10 +26,9 @@ SAMPLE_RATE = 16000
 FRAME_RATE = 100
 #: Half the 25.625 ms analysis window minus half the 10 ms shift (seconds).
 DEFAULT_TIME_OFFSET = (0.025625 - 0.01) / 2
-#: (beam, wbeam, pbeam) per attempt: pocketsphinx's defaults first, then wider state and phone
-#: beams. The word-exit beam stays at its default: widening it lets zero-length words into the
-#: first pass, which the phone pass then cannot align.
-DEFAULT_BEAMS = ((1e-48, 7e-29, 1e-48), (1e-80, 7e-29, 1e-80), (1e-120, 7e-29, 1e-120))
+#: (beam, wbeam, pbeam) per attempt: equal frame, word-exit and phone beams (unequal ones can break
+#: the word path of the alignment grammar), pocketsphinx's default width first, then wider.
+DEFAULT_BEAMS = ((1e-48, 1e-48, 1e-48), (1e-80, 1e-80, 1e-80), (1e-120, 1e-120, 1e-120))
 SPN_LABEL = "spn"
 _VARIANT = re.compile(r"\(\d+\)$")
 
@@ -137,8 +136,10 @@ class PocketsphinxAligner:
         if attempt not in self._decoders:
             beam, wbeam, pbeam = self.beams[attempt]
             try:
+                # bestpath off: a lattice-based first pass can give words (or </s>) fewer frames than
+                # their HMMs have states, which the phone pass then cannot align (as the CLI's align does).
                 dec = self._ps.Decoder(
-                    lm=None, samprate=SAMPLE_RATE, loglevel="FATAL",
+                    lm=None, samprate=SAMPLE_RATE, loglevel="FATAL", bestpath=False,
                     beam=beam, wbeam=wbeam, pbeam=pbeam, **self._model,
                 )
             except (RuntimeError, ValueError) as err:
