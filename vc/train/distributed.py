@@ -61,16 +61,20 @@ class DistContext:
                 dist.broadcast(t.data, src=0)
 
     def replica_difference(self, module: nn.Module) -> float:
-        """Largest difference between ranks of per-tensor checksums of ``module``'s state (0.0: in sync).
+        """Largest difference between ranks of per-tensor checksums of ``module``'s weights (0.0: in sync).
 
-        Two checksums per tensor (sum and index-weighted sum), so the collective stays small
-        whatever the model size.
+        Covers parameters and persistent buffers except BatchNorm running statistics, which each
+        rank updates from its own batch and DDP re-broadcasts from rank 0 at every forward. Two
+        checksums per tensor (sum and index-weighted sum), so the collective stays small whatever
+        the model size.
         """
         if not self.distributed:
             return 0.0
         sums = []
+        state = {k: v for k, v in module.state_dict().items()
+                 if not any(s in k for s in ("running_mean", "running_var", "num_batches_tracked"))}
         with torch.no_grad():
-            for t in module.state_dict().values():
+            for t in state.values():
                 v = t.detach().double().reshape(-1)
                 w = torch.arange(1, v.numel() + 1, device=v.device, dtype=torch.float64) / max(v.numel(), 1)
                 sums.append(torch.stack([v.sum(), (v * w).sum()]))
