@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Build a small corpus in the exact VCTK layout from a Kaldi data directory (e.g. the mini corpus).
+"""Build a small corpus in the exact VCTK layout from the mini corpus (or any Kaldi data directory).
 
 VCTK itself cannot be downloaded here, so the recipe and its tests run on this stand-in:
 
@@ -8,6 +8,8 @@ VCTK itself cannot be downloaded here, so the recipe and its tests run on this s
 * ``--layout 0.80``: ``wav48/pNNN/pNNN_MMM.wav`` (48 kHz 16-bit WAV), ``txt/``, ``speaker-info.txt``
   with bare numeric IDs.
 
+``--src`` is the mini corpus directory (``recipes/mini/corpus`` with its ``manifest.tsv``) or a
+Kaldi data directory (``wav.scp``, ``text``, ``utt2spk``, optional ``textgrid.scp``).
 Source speakers become p225, p226, ... in sorted order; a sentence gets the same number MMM for
 every speaker who says it (as VCTK's shared elicitation sentences do). The last
 ``--no-text-speakers`` speakers get no transcripts at all (VCTK's p315 has none). The ``mic2``
@@ -19,6 +21,7 @@ the source's gold TextGrids (``textgrid.scp``) are copied under the new names
 from __future__ import annotations
 
 import argparse
+import csv
 import shutil
 import sys
 from pathlib import Path
@@ -29,7 +32,7 @@ import librosa  # noqa: E402
 import numpy as np  # noqa: E402
 import soundfile as sf  # noqa: E402
 
-from vc.datadir import read_data_dir  # noqa: E402
+from vc.datadir import DataDir, read_data_dir  # noqa: E402
 from vc.errors import UserError, cli_entry  # noqa: E402
 from vc.fileio import atomic_path, write_text_atomic  # noqa: E402
 
@@ -43,9 +46,26 @@ def _write_audio(path: Path, wav: np.ndarray, fmt: str) -> None:
         sf.write(str(tmp), wav, RATE, format=fmt, subtype="PCM_16")
 
 
+def read_source(src: Path) -> DataDir:
+    """The source utterances: the mini corpus's ``manifest.tsv`` or a Kaldi data directory."""
+    manifest = src / "manifest.tsv"
+    if not manifest.is_file():
+        return read_data_dir(src)
+    d = DataDir(root=src)
+    with open(manifest, encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f, delimiter="\t"):
+            utt = row["utt_id"]
+            d.wav_scp[utt] = str((src / row["audio"]).resolve())
+            d.textgrid_scp[utt] = str((src / row["textgrid"]).resolve())
+            d.utt2spk[utt] = row["speaker"]
+            d.text[utt] = row["text"]
+    return d
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description="Build a small VCTK-layout tree from a Kaldi data directory.")
-    p.add_argument("--src", required=True, type=Path, help="Kaldi data directory (wav.scp, text, utt2spk)")
+    p.add_argument("--src", required=True, type=Path,
+                   help="mini corpus directory (manifest.tsv) or Kaldi data directory (wav.scp, text, utt2spk)")
     p.add_argument("--out", required=True, type=Path, help="output tree root (the --db-root of the recipe)")
     p.add_argument("--layout", choices=("0.92", "0.80"), default="0.92")
     p.add_argument("--speakers", type=int, default=0, help="use the first N source speakers (0: all)")
@@ -58,7 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
 @cli_entry
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    src = read_data_dir(args.src)
+    src = read_source(args.src)
     if not src.text:
         raise UserError(f"{args.src}: no 'text' file; the tree needs transcripts")
     spk2utt = src.spk2utt
