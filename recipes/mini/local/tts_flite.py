@@ -59,11 +59,14 @@ def _lib() -> ctypes.CDLL:
     lib.ffeature_string.restype = ctypes.c_char_p
     lib.ffeature_string.argtypes = [_vp, ctypes.c_char_p]
     lib.flite_feat_set_float.argtypes = [_vp, ctypes.c_char_p, ctypes.c_float]
+    lib.get_param_float.restype = ctypes.c_float
+    lib.get_param_float.argtypes = [_vp, ctypes.c_char_p, ctypes.c_float]
     return lib
 
 
 @lru_cache(maxsize=None)
-def _voice(name: str) -> int:
+def _voice(name: str) -> tuple[int, int, float]:
+    """(cst_voice pointer, its feature set, the voice's own duration_stretch)."""
     if name not in VOICES:
         raise ValueError(f"unknown flite voice {name!r}; choose from {VOICES}")
     _lib()
@@ -74,7 +77,8 @@ def _voice(name: str) -> int:
     voice = register(None)
     if not voice:
         raise RuntimeError(f"flite voice {name} failed to register")
-    return voice
+    features = ctypes.cast(voice, ctypes.POINTER(_vp))[1]  # cst_voice.features
+    return voice, features, float(_lib().get_param_float(features, b"duration_stretch", 1.0))
 
 
 def _items(lib: ctypes.CDLL, utt: int, relation: bytes):
@@ -85,21 +89,22 @@ def _items(lib: ctypes.CDLL, utt: int, relation: bytes):
         item = lib.item_next(item)
 
 
-def synthesize(text: str, voice: str, duration_stretch: float = 1.0) -> Synthesis:
+def synthesize(text: str, voice: str, duration_stretch: float | None = None) -> Synthesis:
     """Synthesize ``text`` with a flite voice.
 
     Args:
         text: one sentence.
         voice: one of :data:`VOICES`.
-        duration_stretch: flite's ``duration_stretch`` feature (>1 is slower).
+        duration_stretch: flite's ``duration_stretch`` feature (>1 is slower); None keeps the
+            voice's own setting (kal16 ships with 1.1), as the ``flite`` command does.
     Returns:
         Synthesis with (samples,) float32 audio at the voice's rate (16 kHz for these voices),
         phones with flite's CMU-lexicon labels (``pau`` for pauses) and words.
     """
     lib = _lib()
-    vox = _voice(voice)
-    features = ctypes.cast(vox, ctypes.POINTER(_vp))[1]  # cst_voice.features
-    lib.flite_feat_set_float(features, b"duration_stretch", float(duration_stretch))
+    vox, features, default_stretch = _voice(voice)
+    stretch = default_stretch if duration_stretch is None else duration_stretch
+    lib.flite_feat_set_float(features, b"duration_stretch", float(stretch))
     utt = lib.flite_synth_text(text.encode("utf-8"), vox)
     if not utt:
         raise RuntimeError(f"flite failed on {text!r}")
