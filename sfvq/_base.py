@@ -137,7 +137,9 @@ class Quantizer(nn.Module):
             raise ValueError(f"{what}: last dimension must be {self.dim}, got shape {tuple(x.shape)}")
         if x.numel() == 0:
             raise ValueError(f"{what}: empty batch (shape {tuple(x.shape)})")
-        if check_values and not bool(torch.isfinite(x).all()):
+        # One reduction first; the elementwise test only if the sum is not finite (NaN, inf
+        # or an overflowing sum of huge values).
+        if check_values and not bool(torch.isfinite(x.sum())) and not bool(torch.isfinite(x).all()):
             raise ValueError(f"{what}: input contains NaN or inf")
         return x.reshape(-1, self.dim)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import torch
 
 #: Upper bound on the number of entries of one (rows, K) temporary.
-CHUNK_ELEMENTS = 1 << 20
+CHUNK_ELEMENTS = 1 << 19
 
 
 def work_dtype(*dtypes: torch.dtype) -> torch.dtype:
@@ -42,7 +42,7 @@ def _no_autocast(device: torch.device) -> torch.autocast:
 
 
 @torch.no_grad()
-def nearest_rows(x: torch.Tensor, table: torch.Tensor, budget: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+def nearest_rows(x: torch.Tensor, table: torch.Tensor, budget: int | None = None) -> torch.Tensor:
     """Index of the nearest table row for every input row.
 
     Args:
@@ -51,28 +51,29 @@ def nearest_rows(x: torch.Tensor, table: torch.Tensor, budget: int | None = None
         budget: maximum entries of one (rows, K) temporary (default :data:`CHUNK_ELEMENTS`).
 
     Returns:
-        index: (N,) long, argmin over K of the squared distance.
-        sqdist: (N,) squared distance to that row (work dtype, clamped at 0).
+        (N,) long, argmin over K of the squared distance.
     """
     dtype = work_dtype(x.dtype, table.dtype)
     n, k = x.shape[0], table.shape[0]
     index = torch.empty(n, dtype=torch.long, device=x.device)
-    sqdist = torch.empty(n, dtype=dtype, device=x.device)
     with _no_autocast(x.device):
         t = table.to(dtype)
         center = t.mean(dim=0)
         t = t - center
+        # argmin_k ‖x − t_k‖² = argmin_k (‖t_k‖² − 2 x·t_k): ‖x‖² is constant per row.
         t_sq = t.pow(2).sum(dim=-1)  # (K,)
         t_T = t.T
         rows = chunk_rows(k, budget)
         for start in range(0, n, rows):
             xs = x[start : start + rows].to(dtype) - center  # (r, D)
-            dist = torch.addmm(t_sq, xs, t_T, beta=1.0, alpha=-2.0)  # (r, K)
-            dist.add_(xs.pow(2).sum(dim=-1, keepdim=True))
-            best, arg = dist.min(dim=-1)
-            index[start : start + rows] = arg
-            sqdist[start : start + rows] = best.clamp_(min=0.0)
-    return index, sqdist
+            index[start : start + rows] = torch.addmm(t_sq, xs, t_T, beta=1.0, alpha=-2.0).argmin(dim=-1)
+    return index
+
+
+def squared_distance_to(x: torch.Tensor, table: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+    """Squared distance of each row of x (N, D) to its table row table[index] (direct form, (N,))."""
+    dtype = work_dtype(x.dtype, table.dtype)
+    return (x.to(dtype) - table.to(dtype)[index]).pow(2).sum(dim=-1)
 
 
 @torch.no_grad()

@@ -6,7 +6,7 @@ from typing import NamedTuple
 
 import torch
 
-from sfvq._distances import nearest_rows, work_dtype
+from sfvq._distances import nearest_rows, squared_distance_to, work_dtype
 
 
 class KMeansResult(NamedTuple):
@@ -61,7 +61,8 @@ def lloyd(x: torch.Tensor, centroids: torch.Tensor, max_iter: int = 100, tol: fl
     previous = float("inf")
     sse = previous
     for iteration in range(1, max_iter + 1):
-        index, sqdist = nearest_rows(x, c)
+        index = nearest_rows(x, c)
+        sqdist = squared_distance_to(x, c, index)
         sse = float(sqdist.sum())
         sums = torch.zeros(k, d, dtype=x.dtype, device=x.device).index_add_(0, index, x)
         counts = torch.zeros(k, dtype=x.dtype, device=x.device).index_add_(0, index, torch.ones_like(sqdist, dtype=x.dtype))
@@ -74,7 +75,7 @@ def lloyd(x: torch.Tensor, centroids: torch.Tensor, max_iter: int = 100, tol: fl
         if previous - sse <= tol * max(sse, 1e-30):
             break
         previous = sse
-    index, sqdist = nearest_rows(x, c)
+    sqdist = squared_distance_to(x, c, nearest_rows(x, c))
     return KMeansResult(c, float(sqdist.sum()), iteration)
 
 

@@ -118,7 +118,7 @@ class SpaceFillingVQ(Quantizer):
         corners = self.codebook.to(x.dtype)
         lam = torch.rand(corners.shape[0] - 1, 1, dtype=x.dtype, device=x.device)  # one dither per segment
         points = torch.lerp(corners[:-1], corners[1:], lam)  # (K − 1, D)
-        segment, _ = nearest_rows(x, points.detach())
+        segment = nearest_rows(x, points.detach())
         index = segment + (lam[segment, 0] >= 0.5).long()
         return points[segment], index
 

@@ -85,11 +85,11 @@ class VectorQuantizer(Quantizer):
     # ----- quantizer hooks ------------------------------------------------------------------
     def _train_points(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         codebook = self.weight.to(x.dtype)
-        index, _ = nearest_rows(x, codebook.detach())
+        index = nearest_rows(x, codebook.detach())
         return codebook[index], index
 
     def _project_rows(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        index, _ = nearest_rows(x, self.weight.detach())
+        index = nearest_rows(x, self.weight.detach())
         quantized = self.weight.detach().to(work_dtype(x.dtype, self.weight.dtype)).index_select(0, index)
         return quantized, index, index.to(quantized.dtype)
 

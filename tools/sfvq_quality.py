@@ -53,7 +53,7 @@ def run_seed(seed: int, args: argparse.Namespace) -> dict[str, float]:
     train, held = data[train_idx], data[held_idx]
     start = time.perf_counter()
     km = kmeans(train, 2**args.bits, restarts=args.restarts, max_iter=args.max_iter, seed=seed)
-    index, _ = nearest_rows(held, km.centroids)
+    index = nearest_rows(held, km.centroids)
     scores["kmeans_mse"] = float(mse(held, km.centroids[index]))
     scores["kmeans_smooth"] = float(smoothness(km.centroids))
     scores["kmeans_seconds"] = time.perf_counter() - start
