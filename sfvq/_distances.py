@@ -14,6 +14,8 @@ import torch
 
 #: Upper bound on the number of entries of one (rows, K) temporary.
 CHUNK_ELEMENTS = 1 << 19
+#: Segments on each side of the expanded-form winner that are re-scored in direct form.
+REFINE_WINDOW = 2
 
 
 def work_dtype(*dtypes: torch.dtype) -> torch.dtype:
@@ -114,15 +116,19 @@ def nearest_on_polyline(
     optimal fraction is λ = clamp((x − a_k)·d_k / ‖d_k‖², 0, 1) and the squared distance
     ‖x − a_k‖² − λ (2 (x − a_k)·d_k − λ ‖d_k‖²); both need only the two products x·aᵀ and x·dᵀ.
     A zero-length segment (duplicate corners) gets λ = 0, i.e. it acts as its start corner.
+    The expanded form is only a pre-selection: the winner and its REFINE_WINDOW neighbours on
+    each side are re-scored in direct form. Residual limit (float32): where several segments
+    that are far apart in index pass within ~1e-3·scale of a point, a near-tied one may win;
+    its point is then at most that much farther than the exact nearest.
 
     Args:
         x: (N, D) inputs.
         corners: (K, D) polyline corners, K >= 2.
-        budget: maximum entries of one (rows, K − 1) temporary.
+        budget: maximum entries of one (rows, K − 1) or (rows, 2·REFINE_WINDOW + 1, D) temporary.
 
     Returns:
         segment: (N,) long in [0, K − 2], the winning segment.
-        fraction: (N,) work dtype in [0, 1], λ on that segment (recomputed in direct form).
+        fraction: (N,) work dtype in [0, 1], λ on that segment (computed in direct form).
         sqdist: (N,) squared distance to the projected point (clamped at 0).
     """
     dtype = work_dtype(x.dtype, corners.dtype)
@@ -140,7 +146,9 @@ def nearest_on_polyline(
         inv_d_sq = torch.where(valid, 1.0 / torch.where(valid, d_sq, torch.ones_like(d_sq)), torch.zeros_like(d_sq))
         a_dot_d = (start_pts * direction).sum(dim=-1)  # (S,)
         a_sq = start_pts.pow(2).sum(dim=-1)  # (S,)
-        rows = chunk_rows(segments, budget)
+        offsets = torch.arange(-REFINE_WINDOW, REFINE_WINDOW + 1, device=x.device)  # (W,)
+        budget = CHUNK_ELEMENTS if budget is None else budget
+        rows = max(1, budget // max(segments, offsets.numel() * x.shape[1]))
         for begin in range(0, n, rows):
             xs = x[begin : begin + rows].to(dtype) - center  # (r, D)
             num = (xs @ direction.T).sub_(a_dot_d)  # (x − a)·d, (r, S)
@@ -150,11 +158,16 @@ def nearest_on_polyline(
             dist.sub_(num)
             seg = dist.argmin(dim=-1)
             del num, lam, dist
-            # Refine λ and the distance of the winner in direct (non-expanded) form: O(r·D).
-            diff = xs - start_pts[seg]
-            dirs = direction[seg]
-            lam_best = ((diff * dirs).sum(dim=-1) * inv_d_sq[seg]).clamp_(0.0, 1.0)
-            seg_out[begin : begin + rows] = seg
-            fraction[begin : begin + rows] = lam_best
-            sqdist[begin : begin + rows] = (diff - lam_best.unsqueeze(-1) * dirs).pow(2).sum(dim=-1)
+            # The expanded form loses ~1e-7·‖x‖² to cancellation, enough to pick a wrong but
+            # nearly tied segment for points on the curve. Re-score the winner's neighbours in
+            # direct form, (r, W, D), and keep the best.
+            cand = (seg.unsqueeze(1) + offsets).clamp_(0, segments - 1)  # (r, W)
+            dirs = direction[cand]
+            diff = xs.unsqueeze(1) - start_pts[cand]
+            lam_c = ((diff * dirs).sum(dim=-1) * inv_d_sq[cand]).clamp_(0.0, 1.0)  # (r, W)
+            dist_c = diff.sub_(lam_c.unsqueeze(-1) * dirs).pow_(2).sum(dim=-1)
+            best = dist_c.argmin(dim=-1, keepdim=True)
+            seg_out[begin : begin + rows] = cand.gather(1, best).squeeze(1)
+            fraction[begin : begin + rows] = lam_c.gather(1, best).squeeze(1)
+            sqdist[begin : begin + rows] = dist_c.gather(1, best).squeeze(1)
     return seg_out, fraction, sqdist
