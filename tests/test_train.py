@@ -120,7 +120,7 @@ def test_refuses_to_overwrite_and_finished_resume_is_noop(dumps, tmp_path) -> No
 
 
 def _run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
     return subprocess.run([sys.executable, "-m", "vc.cli.train", *args], capture_output=True, text=True,
                           env=env, cwd=cwd, timeout=300)
 
@@ -163,7 +163,7 @@ def test_ddp_two_cpu_processes_stay_in_sync(dumps, tmp_path) -> None:
         cfg["quantizer"]["replace_every"] = 5
         conf.write_text(yaml.safe_dump(cfg))
         exp = tmp_path / f"ddp_{quantizer}"
-        env = {**os.environ, "OMP_NUM_THREADS": "1"}
+        env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
         r = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
                             "-m", "vc.cli.train", "--config", str(conf), "--data", str(dumps["train"]),
                             "--dev", str(dumps["dev"]), "--exp", str(exp), "--device", "cpu", "--no-progress"],

@@ -79,18 +79,34 @@ train() {  # $1 exp dir, $2 quantizer name
         return 0
     fi
     ${train_cmd} "$1/train.log" vc-train --config "${conf}" --data dump/train --dev dump/dev --exp "$1" \
-        --quantizer "$2" --threads "${nj}" --resume --no-progress
-    echo "$1: $(cat "$1/summary.json" | tr -d '\n ' )"
+        --quantizer "$2" --threads 1 --resume --no-progress
+    echo "$1: $(tr -d '\n ' < "$1/summary.json")"
 }
 
+# With --nj >= 2 and both training stages selected, the SFVQ model trains in the background while
+# stage 4 trains the VQ baseline (one thread each: two single-thread jobs use two cores better than
+# one two-thread job, especially on a shared machine).
+sfvq_pid=""
 if [[ ${stage} -le 3 && ${stop_stage} -ge 3 ]]; then
     announce 3 "train the SFVQ model" "${sfvq_exp}/train.log (and ${sfvq_exp}/log.jsonl, loss.png)"
-    train "${sfvq_exp}" sfvq
+    if [[ ${nj} -ge 2 && ${stop_stage} -ge 4 && ${stage} -le 4 ]]; then
+        train "${sfvq_exp}" sfvq &
+        sfvq_pid=$!
+        echo "(running in the background, pid ${sfvq_pid}, alongside stage 4)"
+    else
+        train "${sfvq_exp}" sfvq
+    fi
 fi
 
 if [[ ${stage} -le 4 && ${stop_stage} -ge 4 ]]; then
     announce 4 "train the VQ baseline" "${vq_exp}/train.log (and ${vq_exp}/log.jsonl, loss.png)"
-    train "${vq_exp}" vq
+    vq_status=0
+    train "${vq_exp}" vq || vq_status=$?
+    if [[ -n "${sfvq_pid}" ]]; then
+        echo "waiting for the SFVQ training (stage 3, pid ${sfvq_pid})"
+        wait "${sfvq_pid}"
+    fi
+    [[ ${vq_status} -eq 0 ]] || exit "${vq_status}"
 fi
 
 if [[ ${stage} -le 5 && ${stop_stage} -ge 5 ]]; then
