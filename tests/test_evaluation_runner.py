@@ -17,7 +17,7 @@ from vc.evaluation.dnsmos import DnsMos
 from vc.evaluation.optional import MetricUnavailable
 from vc.evaluation.pairs import reference_utts, select_pairs, sentence_key
 from vc.evaluation.report import read_results_csv, write_report
-from vc.evaluation.runner import Evaluator, run_pairs
+from vc.evaluation.runner import Evaluator, copy_source, evaluate_parallel, run_pairs
 from vc.evaluation.speaker import SpeakerEncoder
 
 
@@ -132,3 +132,14 @@ def test_evaluator_without_transcripts_skips_asr(data):
     no_text = DataDir(dict(data.wav_scp), {}, dict(data.utt2spk), {}, data.root)
     ev = Evaluator(no_text, metrics=("mcd", "asr"), log=lambda s: None)
     assert "asr" in ev.skipped and "no transcripts" in ev.skipped["asr"]
+
+
+def test_parallel_workers_match_single_process(data):
+    pairs = select_pairs(data, list(SPEAKERS), n_pairs=4, seed=2)
+    ev = Evaluator(data, metrics=("mcd", "f0"), log=lambda s: None)
+    single = run_pairs(ev, pairs, copy_source, "copy")
+    lines: list[str] = []
+    rows, skipped, timings = evaluate_parallel(str(data.root), pairs, [("copy", None)], ["mcd", "f0"], nj=2,
+                                               log=lines.append)
+    assert rows == single and skipped == {} and timings["mcd+f0"] > 0
+    assert lines == ["chunk 1/2 done (2 pairs)", "chunk 2/2 done (2 pairs)"]

@@ -3,7 +3,7 @@
 Usage::
 
     vc-evaluate --model EXPDIR --data DATADIR --out DIR [--compare EXPDIR2] [--pairs N] [--seed S]
-                [--metrics mcd,f0,speaker,asr,dnsmos] [--ref-utts K] [--no-save-wavs]
+                [--metrics mcd,f0,speaker,asr,dnsmos] [--ref-utts K] [--nj N] [--no-save-wavs]
 
 Picks source-utterance/target-speaker pairs from DATADIR (all, or N drawn with seed S, parallel
 ones first), converts each with every model, and measures MCD and F0 agreement against the
@@ -40,6 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sample-rate", type=int, default=16000, help="evaluation sample rate (default 16000)")
     p.add_argument("--device", default="cpu", help="torch device for conversion and speaker encoder")
     p.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
+    p.add_argument("--nj", type=int, default=1,
+                   help="worker processes, each with one thread, splitting the pairs (default 1)")
     p.add_argument("--no-save-wavs", action="store_true", help="do not write the converted speech")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
@@ -67,8 +69,8 @@ def main(argv: list[str] | None = None) -> int:
         raise UserError(f"--ref-utts must be >= 1, got {args.ref_utts}")
     if args.pairs is not None and args.pairs < 1:
         raise UserError(f"--pairs must be positive, got {args.pairs}")
-    if args.threads < 1:
-        raise UserError(f"--threads must be >= 1, got {args.threads}")
+    if args.threads < 1 or args.nj < 1:
+        raise UserError(f"--threads and --nj must be >= 1, got {args.threads} and {args.nj}")
     os.environ.setdefault("OMP_NUM_THREADS", str(args.threads))
     import torch
     from tqdm import tqdm
@@ -77,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     from vc.datadir import read_data_dir
     from vc.evaluation.pairs import select_pairs
     from vc.evaluation.report import summary_markdown, write_report
-    from vc.evaluation.runner import Evaluator, run_pairs
+    from vc.evaluation.runner import Evaluator, evaluate_parallel, run_pairs
 
     torch.set_num_threads(args.threads)
     data = read_data_dir(args.data)
@@ -96,18 +98,29 @@ def main(argv: list[str] | None = None) -> int:
     n_par = sum(p.parallel for p in pairs)
     print(f"evaluating {len(pairs)} pairs ({n_par} with a parallel target utterance) "
           f"for {', '.join(labels)}", file=sys.stderr)
-    evaluator = Evaluator(data, metrics, sample_rate=args.sample_rate, ref_utts=args.ref_utts,
-                          device=args.device, log=lambda s: print(s, file=sys.stderr))
     out = Path(args.out)
-    rows = []
-    for label, conv in zip(labels, converters):
-        progress = None if args.quiet else (lambda it, lab=label: tqdm(it, desc=f"evaluate {lab}", file=sys.stderr))
-        rows += run_pairs(evaluator, pairs, conv.convert, label,
-                          save_dir=None if args.no_save_wavs else out / "wav" / label, progress=progress)
+    save_dir = None if args.no_save_wavs else out / "wav"
+    if args.nj == 1:
+        evaluator = Evaluator(data, metrics, sample_rate=args.sample_rate, ref_utts=args.ref_utts,
+                              device=args.device, log=lambda s: print(s, file=sys.stderr))
+        rows = []
+        for label, conv in zip(labels, converters):
+            progress = None if args.quiet else (lambda it, lab=label: tqdm(it, desc=f"evaluate {lab}", file=sys.stderr))
+            rows += run_pairs(evaluator, pairs, conv.convert, label,
+                              save_dir=None if save_dir is None else save_dir / label, progress=progress)
+        skipped, timings = evaluator.skipped, dict(evaluator.timings)
+        active = evaluator.active
+    else:
+        del converters  # each worker loads its own
+        rows, skipped, timings = evaluate_parallel(
+            args.data, pairs, list(zip(labels, expdirs)), metrics, args.nj, sample_rate=args.sample_rate,
+            ref_utts=args.ref_utts, device=args.device, save_dir=None if save_dir is None else str(save_dir),
+            log=lambda s: print(s, file=sys.stderr))
+        active = tuple(m for m in metrics if m not in skipped)
     extra = {"command": "vc-evaluate " + " ".join(sys.argv[1:] if argv is None else argv),
              "data": str(args.data), "model_dirs": dict(zip(labels, expdirs)), "seed": args.seed,
-             "pairs": len(pairs), "parallel_pairs": n_par, "metrics": list(evaluator.active)}
-    summary = write_report(out, rows, evaluator.skipped, dict(evaluator.timings), extra)
+             "pairs": len(pairs), "parallel_pairs": n_par, "metrics": list(active), "nj": args.nj}
+    summary = write_report(out, rows, skipped, timings, extra)
     print(summary_markdown(summary))
     print(f"results: {out / 'results.csv'}, {out / 'summary.json'}, {out / 'summary.md'}, plots in {out}")
     return 0

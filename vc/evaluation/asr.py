@@ -2,7 +2,8 @@
 
 Recogniser: PocketSphinx (the ``pocketsphinx`` PyPI package, which ships the CMU US-English
 acoustic model, a 3-gram language model and the CMU pronouncing dictionary), decoding each
-utterance whole at 16 kHz with the package's default search settings.
+utterance whole at 16 kHz with the package's default search settings (batch CMN; feature
+state reset per utterance, so results do not depend on the decoding order).
 
 Scoring: both texts are normalised by :func:`normalize_text` (lower case; every character other
 than a-z, 0-9 and the apostrophe becomes a space; apostrophes at word edges dropped; whitespace
@@ -123,6 +124,7 @@ class Recognizer:
             wav = librosa.resample(y=wav, orig_sr=sample_rate, target_sr=ASR_SAMPLE_RATE)
         pcm = (np.clip(wav, -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
         dec = self._decoder
+        dec.reinit_feat()  # no feature state carried over from the previous utterance
         dec.start_utt()
         dec.process_raw(pcm, full_utt=True)
         dec.end_utt()
