@@ -79,7 +79,7 @@ train() {  # $1 exp dir, $2 quantizer name
         return 0
     fi
     ${train_cmd} "$1/train.log" vc-train --config "${conf}" --data dump/train --dev dump/dev --exp "$1" \
-        --quantizer "$2" --threads 1 --resume --no-progress
+        --quantizer "$2" --threads 1 --resume --no-progress || return $?
     echo "$1: $(tr -d '\n ' < "$1/summary.json")"
 }
 
