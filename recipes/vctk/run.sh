@@ -91,6 +91,10 @@ recipe_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 abspath() { case "$1" in /*) echo "$1" ;; *) echo "${PWD}/$1" ;; esac; }
 db_root=$(abspath "${db_root}")
 [[ -n "${textgrid_dir}" ]] && textgrid_dir=$(abspath "${textgrid_dir}")
+# A relative --conf is looked up in the current directory, then in the recipe directory.
+if [[ -n "${conf}" && "${conf}" != /* && ! -f "${conf}" && -f "${recipe_dir}/${conf}" ]]; then
+    conf=${recipe_dir}/${conf}
+fi
 [[ -n "${conf}" ]] && conf=$(abspath "${conf}")
 workdir=$(abspath "${workdir:-${recipe_dir}}")
 cd "${recipe_dir}"
