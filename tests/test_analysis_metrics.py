@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from scipy.spatial.distance import jensenshannon
 
+from vc.analysis import histograms as H
 from vc.analysis import metrics as M
 from vc.analysis.alignment import align, orient
 from vc.analysis.results import analyze
@@ -72,18 +73,18 @@ def test_steps_usage_transitions():
     assert s["repeat_share"] == pytest.approx(0.25)
     u = M.usage_stats(np.array([0, 0, 1, 1]), 4)
     assert u["perplexity"] == pytest.approx(2.0) and u["unused"] == 2
-    t = M.transition_counts(index, same, 11)
+    t = H.transition_counts(index, same, 11)
     assert t.sum() == 4 and t[0, 10] == 1 and t[10, 10] == 1 and t[3, 4] == 0
 
 
 def test_blackman_smoothing_and_peak_scale():
     h = np.zeros(21)
     h[10] = 1.0
-    s = M.blackman_smooth(h, 7)
+    s = H.blackman_smooth(h, 7)
     assert s.sum() == pytest.approx(1.0) and (s >= 0).all()
     np.testing.assert_allclose(s, s[::-1])
     assert np.count_nonzero(s) == 5  # the length-7 Blackman window has zero end points
-    np.testing.assert_allclose(M.peak_scale(np.array([[1.0, 4.0], [0.0, 0.0]])), [[0.25, 1.0], [0.0, 0.0]])
+    np.testing.assert_allclose(H.peak_scale(np.array([[1.0, 4.0], [0.0, 0.0]])), [[0.25, 1.0], [0.0, 0.0]])
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])

@@ -18,12 +18,11 @@ from pathlib import Path
 
 import numpy as np
 from matplotlib.backends.backend_pdf import PdfPages
-from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import blended_transform_factory
 
-from vc.analysis import metrics as M
+from vc.analysis import histograms as H
 from vc.analysis.results import SMOOTH, Analysis
 from vc.fileio import atomic_path
 from vc.phones import PHONE_GROUPS, group_of
@@ -83,7 +82,7 @@ def fig_group_histograms(analyses: list[Analysis]) -> Figure:
     """Figure 2: broad-group index histograms, Blackman-7 smoothed and scaled to peak 1."""
     fig, axes = _grid(len(analyses), height=4.0, sharey=True)
     for ax, a in zip(axes[0], analyses):
-        scaled = M.peak_scale(a.group_smoothed)
+        scaled = H.peak_scale(a.group_smoothed)
         for name, row in zip(a.group_names, scaled):
             ax.plot(np.arange(a.aligned.n_indices), row, lw=1.3, color=GROUP_COLOURS.get(name), label=name)
         ax.set_xlabel(_xlabel(a))
@@ -151,7 +150,7 @@ def fig_phone_histograms(analyses: list[Analysis], group: str = "fricatives") ->
             row = a.counts[a.aligned.phones.index(phone)]
             if row.sum() == 0:
                 continue
-            ax.plot(np.arange(k), M.peak_scale(M.blackman_smooth(row, SMOOTH)), lw=1.2,
+            ax.plot(np.arange(k), H.peak_scale(H.blackman_smooth(row, SMOOTH)), lw=1.2,
                     color=f"C{j % 10}", label=f"{phone} ({int(row.sum())})")
         ax.set_xlim(0, k - 1)
         ax.set_xlabel(_xlabel(a))
@@ -168,7 +167,7 @@ def fig_phone_index(analyses: list[Analysis], min_frames: int = 1) -> Figure:
     keep = [i for i, p in enumerate(phones) if all(a.counts[i].sum() >= min_frames for a in analyses)]
     fig, axes = _grid(len(analyses), width=6.5, height=max(4.0, 0.16 * len(keep) + 1.5), sharey=True)
     for ax, a in zip(axes[0], analyses):
-        rows = M.peak_scale(a.counts[keep].astype(np.float64))
+        rows = H.peak_scale(a.counts[keep].astype(np.float64))
         im = ax.imshow(rows, aspect="auto", cmap="Greys", interpolation="nearest",
                        extent=(-0.5, a.aligned.n_indices - 0.5, len(keep) - 0.5, -0.5))
         ax.set_xlabel(_xlabel(a))

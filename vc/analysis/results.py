@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from vc.analysis import histograms as H
 from vc.analysis import metrics as M
 from vc.analysis.alignment import AlignedLatents
 from vc.phones import PHONE_GROUPS
@@ -71,12 +72,12 @@ def analyze(aligned: AlignedLatents, n_perm: int = 1000, seed: int = 0,
     groups = PHONE_GROUPS if groups is None else groups
     k = aligned.n_indices
     counts = M.counts_matrix(aligned.phone, aligned.index, len(aligned.phones), k)
-    group_names, gcounts = M.group_counts(counts, aligned.phones, groups)
-    smoothed = M.blackman_smooth(gcounts, SMOOTH)
+    group_names, gcounts = H.group_counts(counts, aligned.phones, groups)
+    smoothed = H.blackman_smooth(gcounts, SMOOTH)
     total = smoothed.sum(axis=1, keepdims=True)
     smoothed = np.divide(smoothed, total, out=np.zeros_like(smoothed), where=total > 0)
     same = aligned.same_utt
-    trans = M.transition_counts(aligned.index, same, k)
+    trans = H.transition_counts(aligned.index, same, k)
     steps = M.step_stats(aligned.index, same, MAX_STEP)
     steps["share_small_changes_null"] = M.step_null(aligned.index, same, k, MAX_STEP, seed=seed)
     topo = None
@@ -84,8 +85,8 @@ def analyze(aligned: AlignedLatents, n_perm: int = 1000, seed: int = 0,
         topo = M.topographic_error(aligned.z, aligned.latents.codebook)
     labelled = int(np.count_nonzero(aligned.phone >= 0))
     result = Analysis(aligned=aligned, counts=counts, group_names=group_names, group_counts=gcounts,
-                      group_smoothed=smoothed, group_jsd=M.pairwise_js(smoothed),
-                      group_jsd_raw=M.pairwise_js(gcounts), transitions=trans)
+                      group_smoothed=smoothed, group_jsd=H.pairwise_js(smoothed),
+                      group_jsd_raw=H.pairwise_js(gcounts), transitions=trans)
     result.metrics = {
         "name": aligned.latents.name,
         "quantizer": aligned.latents.quantizer,
