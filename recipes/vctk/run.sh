@@ -19,7 +19,7 @@
 set -euo pipefail
 
 # ---- options (each can be given as --name value or --name=value) ----
-db_root=downloads            # where VCTK is (or will be downloaded to)
+db_root=""                   # where VCTK is (or will be downloaded to); default WORKDIR/downloads
 stage=-1
 stop_stage=100
 nj=4                         # parallel jobs of data-parallel stages
@@ -89,7 +89,6 @@ case "${baseline}" in true|false) ;; *) echo "run.sh: --baseline must be true or
 
 recipe_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 abspath() { case "$1" in /*) echo "$1" ;; *) echo "${PWD}/$1" ;; esac; }
-db_root=$(abspath "${db_root}")
 [[ -n "${textgrid_dir}" ]] && textgrid_dir=$(abspath "${textgrid_dir}")
 # A relative --conf is looked up in the current directory, then in the recipe directory.
 if [[ -n "${conf}" && "${conf}" != /* && ! -f "${conf}" && -f "${recipe_dir}/${conf}" ]]; then
@@ -97,6 +96,7 @@ if [[ -n "${conf}" && "${conf}" != /* && ! -f "${conf}" && -f "${recipe_dir}/${c
 fi
 [[ -n "${conf}" ]] && conf=$(abspath "${conf}")
 workdir=$(abspath "${workdir:-${recipe_dir}}")
+db_root=$(abspath "${db_root:-${workdir}/downloads}")
 cd "${recipe_dir}"
 if [[ -z "${conf}" ]]; then
     if [[ ${ngpu} -gt 0 ]]; then conf=${recipe_dir}/conf/gpu.yaml; else conf=${recipe_dir}/conf/small.yaml; fi
@@ -254,19 +254,32 @@ if run_stage 4; then
 fi
 
 if run_stage 5; then
-    announce 5 "encoding and phonetic analysis of the test set" "${log}/analysis.${tag}.log"
-    ${train_cmd} --cpus "${nj}" "${log}/encode.${tag}.log" \
-        vc-encode --model "${exp}" --data "${dump}/test" --out "${exp}/encode/test" --nj "${nj}"
+    announce 5 "encoding and phonetic analysis of the test set" "${log}/{encode,analysis}.*.log"
+    # Encode each model's quantizer once (latent indices, curve positions), then analyse the encodings.
+    encode() {  # $1 model dir, $2 quantizer (joint|posthoc), $3 output dir
+        ${train_cmd} --cpus "${nj}" "${log}/encode.$(basename "$1").$2.log" \
+            vc-encode --model "$1" --data "${dump}/test" --out "$3" --quantizer "$2" --save-z --nj "${nj}"
+    }
+    encode "${exp}" joint "${exp}/encode/test"
     compare=()
-    [[ -d "${workdir}/exp/${tag}_vq" ]] && compare=(--compare "${workdir}/exp/${tag}_vq")
-    ${train_cmd} --cpus "${nj}" "${log}/analysis.${tag}.log" \
-        vc-analyze-latents --model "${exp}" --data "${dump}/test" --out "${exp}/analysis/joint" "${compare[@]}" --nj "${nj}"
-    if [[ -f "${exp}/posthoc_sfvq.pt" ]]; then
-        ${train_cmd} --cpus "${nj}" "${log}/analysis_posthoc.${tag}.log" \
-            vc-analyze-latents --model "${exp}" --data "${dump}/test" --out "${exp}/analysis/posthoc" \
-            --quantizer posthoc --nj "${nj}"
+    vq_exp=${workdir}/exp/${tag}_vq
+    if [[ -f "${vq_exp}/model.pt" ]]; then
+        encode "${vq_exp}" joint "${vq_exp}/encode/test"
+        compare=(--compare "${vq_exp}/encode/test")
     fi
-    for f in "${exp}"/analysis/*/metrics.md; do [[ -f "${f}" ]] && { echo "--- ${f}"; cat "${f}"; }; done
+    ${train_cmd} --cpus "${nj}" "${log}/analysis.${tag}.joint.log" \
+        vc-analyze-latents --model "${exp}/encode/test" --data "${dump}/test" --out "${exp}/analysis/joint" \
+        "${compare[@]}" --nj "${nj}"
+    if [[ -f "${exp}/posthoc_sfvq.pt" ]]; then
+        # The paper's setting (SFVQ fitted on the frozen encoder) beside the jointly trained curve.
+        encode "${exp}" posthoc "${exp}/encode/test_posthoc"
+        ${train_cmd} --cpus "${nj}" "${log}/analysis.${tag}.posthoc.log" \
+            vc-analyze-latents --model "${exp}/encode/test_posthoc" --compare "${exp}/encode/test" \
+            --data "${dump}/test" --out "${exp}/analysis/posthoc" --nj "${nj}"
+    fi
+    for f in "${exp}"/analysis/*/metrics.md; do
+        if [[ -f "${f}" ]]; then echo "--- ${f}"; grep '^|' "${f}"; fi
+    done
 fi
 
 if run_stage 6; then
