@@ -28,6 +28,7 @@ def test_tokenize_drops_punctuation_keeps_inner_marks() -> None:
     ]
     assert tokenize("Rock & roll: 5%") == ["rock", "and", "roll", "5", "percent"]
     assert tokenize("' -- ...") == []
+    assert tokenize("Caf\u00e9 NA\u00cfVE") == ["cafe", "naive"]
 
 
 @pytest.mark.parametrize(

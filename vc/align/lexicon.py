@@ -10,6 +10,7 @@ possessive ``'s``, two-part compounds). Tokens that cannot be resolved are out-o
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -99,7 +100,7 @@ def tokenize(text: str) -> list[str]:
     """Lower-case a transcript and split it into word tokens.
 
     Punctuation is dropped; apostrophes, inner hyphens and inner periods are kept for the lexicon
-    to resolve ("don't", "well-known", "p.m"). ``&`` and ``%`` become words.
+    to resolve ("don't", "well-known", "p.m"). ``&`` and ``%`` become words; accents are removed.
 
     Args:
         text: one transcript line.
@@ -107,6 +108,8 @@ def tokenize(text: str) -> list[str]:
     Returns:
         Tokens in order.
     """
+    # Accented letters lose their accents ("café" -> "cafe"), as CMUdict spells them.
+    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
     text = text.lower().replace("\u2019", "'").replace("\u2018", "'").replace("`", "'")
     text = text.replace("&", " and ").replace("%", " percent ")
     return [tok for tok in _TOKEN_RE.findall(text) if any(c.isalnum() for c in tok)]
