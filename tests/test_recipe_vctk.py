@@ -238,3 +238,32 @@ def test_convert_pairs_default_and_bad_target(trees, tmp_path: Path) -> None:
     assert all(out.endswith(f"_to_{tgt}.wav") for _, tgt, out in lines)
     bad = _py("convert_pairs.py", "--data", str(data), "--out", str(tmp_path / "conv"), "--pairs", "p225:p227")
     assert bad.returncode == 1 and "not a training speaker" in bad.stderr
+
+
+def test_run_sh_auto_aligner_picks_mfa_on_the_path(trees, tmp_path: Path) -> None:
+    """Stages 0-1 with a stand-in `mfa` that checks its corpus layout and copies the gold TextGrids."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    mfa = bin_dir / "mfa"
+    mfa.write_text(f"""#!/usr/bin/env bash
+set -e
+[[ "$1" == align ]] || exit 2
+echo "$*" > {tmp_path}/mfa_args.txt
+args=("$@"); n=${{#args[@]}}
+corpus=${{args[n-4]}}; out=${{args[n-1]}}
+for lab in "$corpus"/*/*.lab; do
+  utt=$(basename "$lab" .lab); spk=$(basename "$(dirname "$lab")")
+  [[ -e "$corpus/$spk/$utt.flac" ]] || {{ echo "no audio for $utt" >&2; exit 3; }}
+  mkdir -p "$out/$spk"; cp {trees["gold"]}/$spk/$utt.TextGrid "$out/$spk/"
+done
+""")
+    mfa.chmod(0o755)
+    proc = _sh(RECIPE / "run.sh", "--db-root", str(trees["0.92"]), "--workdir", str(tmp_path / "work"),
+               "--stage", "0", "--stop-stage", "1", "--nj", "2", "--num-heldout", "1", "--dev-per-speaker", "1",
+               "--test-per-speaker", "1", env={"PATH": f"{bin_dir}:{os.environ['PATH']}"})
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert "phone alignment with 'mfa'" in proc.stdout and "alignments: 9/9 utterances" in proc.stdout
+    args = (tmp_path / "mfa_args.txt").read_text().split()
+    assert args[:4] == ["align", "--clean", "-j", "2"] and args[-3:-1] == ["english_us_arpa", "english_us_arpa"]
+    scp = read_scp(tmp_path / "work" / "data" / "test" / "textgrid.scp")
+    assert len(scp) == 2 and all(Path(p).is_file() for p in scp.values())

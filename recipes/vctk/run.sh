@@ -186,8 +186,8 @@ EOF
                 --tg-dir "${align_dir}/mfa_out"
             ;;
         builtin)
+            # Finished TextGrids of an earlier run with the same --nj are kept (vc-align resumes).
             nparts=$(python local/split_data.py "${data}/all" "${nj}")
-            rm -rf "${align_dir}/jobs"
             ${decode_cmd} JOB=1:"${nparts}" "${log}/align.JOB.log" \
                 vc-align --data "${data}/all/split${nj}/JOB" --out "${align_dir}/jobs/JOB" --nj 1 --quiet
             job_dirs=()
