@@ -157,29 +157,53 @@ def read_results_csv(path: str | os.PathLike) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
+# Distribution panels: (title, column of the converted speech, [(reference label, reference column)]).
+PANELS: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...] = (
+    ("MCD to target utterance (dB) ↓", "mcd_conv_target", (("source", "mcd_source_target"),)),
+    ("log-F0 RMSE to target (cents) ↓", "f0_rmse_cents_conv_target", (("source", "f0_rmse_cents_source_target"),)),
+    ("log-F0 correlation with target ↑", "f0_corr_conv_target", (("source", "f0_corr_source_target"),)),
+    ("V/UV error vs target ↓", "vuv_error_conv_target", (("source", "vuv_error_source_target"),)),
+    ("speaker cosine to target speaker ↑", "spk_sim_conv_target", (("source", "spk_sim_source_target"),)),
+    ("speaker cosine to source speaker ↓", "spk_sim_conv_source", ()),
+    ("WER ↓", "wer_conv", (("source", "wer_source"),)),
+    ("CER ↓", "cer_conv", (("source", "cer_source"),)),
+    ("DNSMOS OVRL ↑", "dnsmos_ovrl_conv", (("source", "dnsmos_ovrl_source"), ("target", "dnsmos_ovrl_target"))),
+    ("DNSMOS SIG ↑", "dnsmos_sig_conv", (("source", "dnsmos_sig_source"), ("target", "dnsmos_sig_target"))),
+    ("DNSMOS BAK ↑", "dnsmos_bak_conv", (("source", "dnsmos_bak_source"), ("target", "dnsmos_bak_target"))),
+    ("DNSMOS P.808 ↑", "dnsmos_p808_conv", (("source", "dnsmos_p808_source"), ("target", "dnsmos_p808_target"))),
+)
+
+
 def plot_distributions(rows: Sequence[dict], path: str | os.PathLike) -> None:
-    """One box plot per metric present, models side by side; saved to ``path`` (PNG/PDF)."""
+    """Box plots, one panel per quantity: each model's converted speech, then the real-speech
+    references (source, target) once, from the first model's pairs. Saved to ``path``."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     models = list(dict.fromkeys(str(r["model"]) for r in rows))
-    cols = [(c, label) for c, label, _ in METRICS
-            if c not in PROPORTIONS and any(_values([r for r in rows if str(r["model"]) == m], c).size for m in models)]
-    if not cols:
+    by_model = {m: [r for r in rows if str(r["model"]) == m] for m in models}
+    panels = []
+    for title, conv_col, refs in PANELS:
+        boxes = [(m, _values(by_model[m], conv_col)) for m in models]
+        boxes += [(label, _values(by_model[models[0]], col)) for label, col in refs]
+        boxes = [(label, v) for label, v in boxes if v.size]
+        if any(label in models for label, _ in boxes):
+            panels.append((title, boxes))
+    if not panels:
         return
     ncol = 3
-    nrow = math.ceil(len(cols) / ncol)
-    fig, axes = plt.subplots(nrow, ncol, figsize=(4.2 * ncol, 3.0 * nrow), squeeze=False)
-    for ax, (col, label) in zip(axes.flat, cols):
-        data = [_values([r for r in rows if str(r["model"]) == m], col) for m in models]
-        ax.boxplot([d if d.size else np.array([np.nan]) for d in data], showmeans=True)
-        ax.set_xticks(np.arange(1, len(models) + 1), models)
-        ax.set_title(label, fontsize=9)
+    nrow = math.ceil(len(panels) / ncol)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(4.4 * ncol, 3.0 * nrow), squeeze=False)
+    for ax, (title, boxes) in zip(axes.flat, panels):
+        ax.boxplot([v for _, v in boxes], showmeans=True)
+        ax.set_xticks(np.arange(1, len(boxes) + 1), [label for label, _ in boxes])
+        ax.set_title(title, fontsize=9)
         ax.tick_params(axis="x", labelsize=8, rotation=15)
-    for ax in list(axes.flat)[len(cols):]:
+    for ax in list(axes.flat)[len(panels):]:
         ax.set_visible(False)
+    fig.suptitle("per-pair distributions (triangle: mean; source/target: real speech)", fontsize=10)
     fig.tight_layout()
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=110)
