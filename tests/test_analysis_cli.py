@@ -102,6 +102,17 @@ def test_bad_input_one_line(corpus, tmp_path, capsys, args, message):
     assert not (tmp_path / "o").exists()
 
 
+def test_no_usable_labels_is_an_error(corpus, tmp_path, capsys):
+    from vc.cli.analyze_latents import main
+
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(SystemExit) as info:
+        main(["--model", str(corpus["sfvq"]), "--textgrids", str(tmp_path / "empty"), "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert info.value.code == 1
+    assert err.startswith("error: no utterance of ordered has usable phone labels") and "no TextGrid" in err
+
+
 def test_bad_input_through_subprocess(tmp_path):
     r = _cli("--model", str(tmp_path / "nope"), "--out", str(tmp_path / "o"))
     assert r.returncode == 1

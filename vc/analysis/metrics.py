@@ -152,7 +152,7 @@ def bin_columns(counts: np.ndarray, width: int) -> np.ndarray:
     pad = (-k) % width
     if pad:
         counts = np.concatenate([counts, np.zeros(counts.shape[:-1] + (pad,), counts.dtype)], axis=-1)
-    return counts.reshape(counts.shape[:-1] + (-1, width)).sum(axis=-1)
+    return counts.reshape(counts.shape[:-1] + (counts.shape[-1] // width, width)).sum(axis=-1)
 
 
 def binned_mi(counts: np.ndarray, widths: tuple[int, ...] = (1, 4, 8, 16), n_perm: int = 200,

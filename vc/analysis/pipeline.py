@@ -94,7 +94,7 @@ def run_analysis(models: list[str], data: str | None, out_dir: str | os.PathLike
                  textgrids: str | None = None, textgrid_out: str | None = None, nj: int = 1,
                  n_perm: int = 1000, seed: int = 0, plot_utts: list[str] | None = None,
                  group: str = "fricatives", tier: str = "phones", figures: bool = True,
-                 log=sys.stderr) -> AnalysisRun:
+                 log=None) -> AnalysisRun:
     """Analyse one or more models side by side and write figures, metrics.json/.md and TextGrids.
 
     Args:
@@ -110,11 +110,12 @@ def run_analysis(models: list[str], data: str | None, out_dir: str | os.PathLike
         group: broad group for the per-phone histograms.
         tier: phone tier name.
         figures: draw the figures.
-        log: stream for progress and skip messages.
+        log: stream for progress and skip messages (default: sys.stderr at call time).
 
     Returns:
         :class:`AnalysisRun`.
     """
+    log = sys.stderr if log is None else log
     if len(quantizers) != len(models):
         raise UserError("one quantizer choice per model is needed")
     check_inputs(models, data, quantizers, textgrids)
@@ -141,8 +142,10 @@ def run_analysis(models: list[str], data: str | None, out_dir: str | os.PathLike
         al = orient(align(s, labels, phones=vocab))
         run.skipped.setdefault(s.name, {}).update(al.skipped)
         if not al.intervals:
-            print(f"analysis: warning: no utterance of {s.name} has usable phone labels; phone measures are n/a",
-                  file=log)
+            first = next(iter(al.skipped.items()), ("", "no utterances"))
+            hint = "" if textgrids or (data and textgrid_map(data)) else (
+                f"; {data} has no textgrid.scp: give --textgrids DIR or a data directory with textgrid.scp")
+            raise UserError(f"no utterance of {s.name} has usable phone labels (e.g. {first[0]}: {first[1]}){hint}")
         aligned.append(al)
         run.analyses.append(analyze(al, n_perm=n_perm, seed=seed))
     if plot_utts is not None:
@@ -170,6 +173,6 @@ def run_analysis(models: list[str], data: str | None, out_dir: str | os.PathLike
     return run
 
 
-def print_table(run: AnalysisRun, stream=sys.stdout) -> None:
-    """Print the markdown metric table of a run."""
-    stream.write(markdown_table([a.metrics for a in run.analyses]))
+def print_table(run: AnalysisRun, stream=None) -> None:
+    """Print the markdown metric table of a run (default stream: sys.stdout at call time)."""
+    (sys.stdout if stream is None else stream).write(markdown_table([a.metrics for a in run.analyses]))
