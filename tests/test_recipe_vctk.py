@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -211,7 +212,8 @@ def test_split_and_collect_textgrids(trees, tmp_path: Path) -> None:
     assert sorted(u for p in parts for u in p.utts) == read_data_dir(data / "all").utts
     assert Path(parts[0].wav_scp[parts[0].utts[0]]).is_absolute()
     # Existing TextGrids (MFA-style DIR/<speaker>/<utt>.TextGrid): all but one found.
-    gold = trees["gold"]
+    gold = tmp_path / "gold"
+    shutil.copytree(trees["gold"], gold)
     missing = sorted(gold.rglob("p226_*.TextGrid"))[0]
     missing.rename(missing.with_suffix(".bak"))
     proc = _py("collect_textgrids.py", "--data", str(data), "--sets", "all", "train", "dev", "test", "heldout",
