@@ -79,3 +79,9 @@ def test_cli_user_errors(setup, args, message):
     res = _run([x for kv in base.items() for x in kv], root)
     assert res.returncode == 1 and "Traceback" not in res.stderr
     assert res.stderr.strip().splitlines()[-1].startswith("error:") and message in res.stderr
+
+
+def test_tools_wrapper_help():
+    res = subprocess.run([sys.executable, str(REPO / "tools" / "evaluate.py"), "--help"], capture_output=True,
+                         text=True, timeout=120, env=dict(os.environ, OMP_NUM_THREADS="1"))
+    assert res.returncode == 0 and "--compare" in res.stdout and "--pairs" in res.stdout
