@@ -11,7 +11,8 @@
 #    0  data prep: data/{train,dev,test,heldout,all} (utterances without transcripts skipped)
 #    1  phone alignment into MFA-style TextGrids -> data/*/textgrid.scp
 #    2  features (log-mel + log-F0) -> dump/{train,dev,test,heldout}
-#    3  train the SFVQ voice converter (torchrun when --ngpu > 1); VQ baseline with --baseline true
+#    3  train the SFVQ voice converter exp/sfvq_TAG (torchrun when --ngpu > 1); VQ baseline exp/vq_TAG
+#       with --baseline true
 #    4  post-hoc SFVQ fit on the frozen encoder (the paper's setting)
 #    5  encoding and phonetic analysis of the test set (figures, metrics.json)
 #    6  conversion samples for source/target speaker pairs
@@ -25,7 +26,7 @@ stop_stage=100
 nj=4                         # parallel jobs of data-parallel stages
 ngpu=0                       # 0: CPU; 1: one GPU; N > 1: torchrun --nproc_per_node N
 conf=""                      # default: conf/gpu.yaml when --ngpu > 0, else conf/small.yaml
-tag=""                       # experiment name (default: from the config's file name)
+tag=""                       # experiments exp/sfvq_TAG, exp/vq_TAG (default TAG: the config's file name)
 aligner=auto                 # auto | textgrids | mfa | builtin
 textgrid_dir=""              # existing TextGrids (for --aligner textgrids)
 mic=mic1                     # VCTK 0.92 microphone
@@ -49,7 +50,7 @@ valid_options=(db-root stage stop-stage nj ngpu conf tag aligner textgrid-dir mi
     convert-pairs convert-utts eval-pairs eval-metrics workdir)
 
 usage() {
-    sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
+    awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"
     echo "options (default):"
     local o v
     for o in "${valid_options[@]}"; do
@@ -102,14 +103,15 @@ if [[ -z "${conf}" ]]; then
     if [[ ${ngpu} -gt 0 ]]; then conf=${recipe_dir}/conf/gpu.yaml; else conf=${recipe_dir}/conf/small.yaml; fi
 fi
 [[ -f "${conf}" ]] || { echo "run.sh: config not found: ${conf}" >&2; exit 1; }
-[[ -z "${tag}" ]] && tag=sfvq_$(basename "${conf%.*}")
+[[ -z "${tag}" ]] && tag=$(basename "${conf%.*}")
 
 . ./path.sh
 . ./cmd.sh
 
 data=${workdir}/data
 dump=${workdir}/dump
-exp=${workdir}/exp/${tag}
+exp=${workdir}/exp/sfvq_${tag}       # the SFVQ converter (as in the mini recipe: exp/sfvq*, exp/vq*)
+vq_exp=${workdir}/exp/vq_${tag}      # the plain-VQ baseline (--baseline true)
 log=${workdir}/exp/log
 mkdir -p "${log}"
 
@@ -238,18 +240,18 @@ train_one() {  # $1: experiment dir, $2...: extra vc-train arguments
 }
 
 if run_stage 3; then
-    announce 3 "train ${tag} on $([[ ${ngpu} -gt 0 ]] && echo "${ngpu} GPU(s)" || echo CPU)" "${log}/train.${tag}.log"
+    announce 3 "train sfvq_${tag} on $([[ ${ngpu} -gt 0 ]] && echo "${ngpu} GPU(s)" || echo CPU)" "${log}/train.sfvq_${tag}.log"
     train_one "${exp}"
     [[ -f "${exp}/summary.json" ]] && echo "${exp}: $(tr -d '\n ' < "${exp}/summary.json")"
     if ${baseline}; then
-        announce 3 "train the VQ baseline ${tag}_vq" "${log}/train.${tag}_vq.log"
-        train_one "${workdir}/exp/${tag}_vq" --quantizer vq
+        announce 3 "train the VQ baseline vq_${tag}" "${log}/train.vq_${tag}.log"
+        train_one "${vq_exp}" --quantizer vq
     fi
 fi
 
 if run_stage 4; then
-    announce 4 "post-hoc SFVQ fit (${posthoc_bits} bits) on the frozen encoder" "${log}/fit_sfvq.${tag}.log"
-    ${train_cmd} --cpus "${nj}" "${log}/fit_sfvq.${tag}.log" \
+    announce 4 "post-hoc SFVQ fit (${posthoc_bits} bits) on the frozen encoder" "${log}/fit_sfvq.sfvq_${tag}.log"
+    ${train_cmd} --cpus "${nj}" "${log}/fit_sfvq.sfvq_${tag}.log" \
         vc-fit-sfvq --model "${exp}" --data "${dump}/train" --bits "${posthoc_bits}" --nj "${nj}" --quiet
 fi
 
@@ -262,18 +264,17 @@ if run_stage 5; then
     }
     encode "${exp}" joint "${exp}/encode/test"
     compare=()
-    vq_exp=${workdir}/exp/${tag}_vq
     if [[ -f "${vq_exp}/model.pt" ]]; then
         encode "${vq_exp}" joint "${vq_exp}/encode/test"
         compare=(--compare "${vq_exp}/encode/test")
     fi
-    ${train_cmd} --cpus "${nj}" "${log}/analysis.${tag}.joint.log" \
+    ${train_cmd} --cpus "${nj}" "${log}/analysis.sfvq_${tag}.joint.log" \
         vc-analyze-latents --model "${exp}/encode/test" --data "${dump}/test" --out "${exp}/analysis/joint" \
         "${compare[@]}" --nj "${nj}"
     if [[ -f "${exp}/posthoc_sfvq.pt" ]]; then
         # The paper's setting (SFVQ fitted on the frozen encoder) beside the jointly trained curve.
         encode "${exp}" posthoc "${exp}/encode/test_posthoc"
-        ${train_cmd} --cpus "${nj}" "${log}/analysis.${tag}.posthoc.log" \
+        ${train_cmd} --cpus "${nj}" "${log}/analysis.sfvq_${tag}.posthoc.log" \
             vc-analyze-latents --model "${exp}/encode/test_posthoc" --compare "${exp}/encode/test" \
             --data "${dump}/test" --out "${exp}/analysis/posthoc" --nj "${nj}"
     fi
@@ -283,23 +284,23 @@ if run_stage 5; then
 fi
 
 if run_stage 6; then
-    announce 6 "conversion samples" "${log}/convert.${tag}.log"
+    announce 6 "conversion samples" "${log}/convert.sfvq_${tag}.log"
     python local/convert_pairs.py --data "${data}" --out "${exp}/convert" --pairs "${convert_pairs}" \
         --utts-per-pair "${convert_utts}"
-    ${decode_cmd} "${log}/convert.${tag}.log" vc-convert --model "${exp}" --batch "${exp}/convert/pairs.txt"
+    ${decode_cmd} "${log}/convert.sfvq_${tag}.log" vc-convert --model "${exp}" --batch "${exp}/convert/pairs.txt"
     echo "converted speech: $(find "${exp}/convert" -name '*.wav' | wc -l) wavs in ${exp}/convert"
 fi
 
 if run_stage 7; then
-    announce 7 "objective evaluation" "${log}/evaluate.${tag}.log"
+    announce 7 "objective evaluation" "${log}/evaluate.sfvq_${tag}.log"
     compare=()
-    [[ -d "${workdir}/exp/${tag}_vq" ]] && compare=(--compare "${workdir}/exp/${tag}_vq")
+    [[ -f "${vq_exp}/model.pt" ]] && compare=(--compare "${vq_exp}")
     metrics=()
     [[ -n "${eval_metrics}" ]] && metrics=(--metrics "${eval_metrics}")
-    ${train_cmd} "${log}/evaluate.${tag}.log" \
+    ${train_cmd} "${log}/evaluate.sfvq_${tag}.log" \
         vc-evaluate --model "${exp}" --data "${data}/test" --out "${exp}/eval" --pairs "${eval_pairs}" \
         "${compare[@]}" "${metrics[@]}" --quiet
-    tail -n 30 "${log}/evaluate.${tag}.log"
+    tail -n 30 "${log}/evaluate.sfvq_${tag}.log"
 fi
 
 echo "run.sh: finished stages ${stage}..${stop_stage} (work in ${workdir})"
