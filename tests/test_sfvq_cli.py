@@ -50,6 +50,10 @@ def test_train_writes_log_and_checkpoint(pentagon_runs: Path, kind: str) -> None
     assert records[-1]["corners"] == 16 and len(records[-1]["usage"]) == 16
     q, meta = load_quantizer(pentagon_runs / kind / "model.pt")
     assert q.active_corners == 16 and q.dim == 2
+    umask = os.umask(0)
+    os.umask(umask)
+    for name in ("model.pt", "log.jsonl"):  # atomic writes keep the usual file mode, not mkstemp's 0600
+        assert (pentagon_runs / kind / name).stat().st_mode & 0o777 == 0o666 & ~umask
     assert meta["data"]["source"] == "pentagon" and meta["heldout_mse"] == pytest.approx(records[-1]["heldout_mse"])
 
 

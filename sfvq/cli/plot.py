@@ -164,9 +164,15 @@ def plot_compare(data: np.ndarray, vq: np.ndarray, sfvq: np.ndarray, titles: tup
 
 
 def _describe(kind: str, quantizer: Any, meta: dict[str, Any]) -> str:
+    """Title text: kind, size and the stored held-out MSE (SFVQ: distance to the curve)."""
     mse = meta.get("heldout_mse")
-    extra = f", held-out MSE {mse:.4f}" if isinstance(mse, float) else ""
-    return f"{kind} ({quantizer.active_corners} codewords{extra})"
+    if kind.lower().startswith("s"):
+        what = f"{quantizer.active_corners} corners"
+        extra = f", held-out MSE to the curve {mse:.4f}" if isinstance(mse, float) else ""
+    else:
+        what = f"{quantizer.active_corners} codewords"
+        extra = f", held-out MSE {mse:.4f}" if isinstance(mse, float) else ""
+    return f"{kind} ({what}{extra})"
 
 
 def run_training(args: Any) -> list[Path]:
@@ -174,7 +180,8 @@ def run_training(args: Any) -> list[Path]:
     title = Path(args.log).parent.name or "training"
     if args.checkpoint:
         quantizer, meta = load_quantizer(args.checkpoint)
-        title = f"{title}: " + _describe(type(quantizer).__name__, quantizer, meta)
+        kind = "SFVQ" if hasattr(quantizer, "INITIAL_CORNERS") else "VQ"
+        title = f"{title}: " + _describe(kind, quantizer, meta)
     prefix = Path(args.out)
     return save_figure(plot_curves(records, title), prefix.with_name(prefix.name + "_curves")) + save_figure(
         plot_usage(records, title), prefix.with_name(prefix.name + "_usage")
