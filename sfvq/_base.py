@@ -15,6 +15,7 @@ from typing import NamedTuple
 import torch
 from torch import nn
 
+from sfvq._distances import no_autocast
 from sfvq.metrics import perplexity_from_counts, usage_counts
 from sfvq.nsvq import nsvq_substitute
 
@@ -51,7 +52,8 @@ class Projection(NamedTuple):
 
 def _on_host_without_tracing(x: torch.Tensor) -> bool:
     """True when a value check costs no device sync (CPU tensor, not being compiled)."""
-    return x.device.type == "cpu" and not torch.compiler.is_compiling()
+    compiling = getattr(torch.compiler, "is_compiling", lambda: False)()
+    return x.device.type == "cpu" and not compiling
 
 
 def chunk_means(rows: torch.Tensor, key: torch.Tensor, groups: int) -> torch.Tensor:
@@ -173,22 +175,18 @@ class Quantizer(nn.Module):
             perplexity a scalar tensor.
         """
         flat = self._rows(x, "quantizer input", check_values=_on_host_without_tracing(x))
-        with torch.autocast(device_type=flat.device.type, enabled=False):
+        with no_autocast(flat.device):
             dtype = torch.promote_types(torch.promote_types(flat.dtype, self.weight.dtype), torch.float32)
             rows = flat.to(dtype)
             if self.training:
                 hard, index = self._train_points(rows)
                 self._record_usage(index)
                 out = nsvq_substitute(rows, hard) if self.gradient == "nsvq" else hard
-            else:
-                index, position = self._eval_index(rows)
+            else:  # exact projection; decoding the position again gives codebook gradients
+                _, index, position = self._project_rows(rows)
                 out = self._decode_rows(position)
         perp = perplexity_from_counts(usage_counts(index, self.active_corners))
         return QuantizerOutput(out.to(x.dtype).reshape(x.shape), index.reshape(x.shape[:-1]), perp)
-
-    def _eval_index(self, rows: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        _, index, position = self._project_rows(rows)
-        return index, position
 
     @torch.no_grad()
     def project(self, x: torch.Tensor) -> Projection:

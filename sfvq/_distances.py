@@ -10,6 +10,8 @@ expansion, which keeps the cancellation error of the expanded form small.
 
 from __future__ import annotations
 
+import contextlib
+
 import torch
 
 #: Upper bound on the number of entries of one (rows, K) temporary.
@@ -39,7 +41,11 @@ def chunk_rows(columns: int, budget: int | None = None) -> int:
     return max(1, budget // max(1, columns))
 
 
-def _no_autocast(device: torch.device) -> torch.autocast:
+def no_autocast(device: torch.device) -> contextlib.AbstractContextManager:
+    """Context that switches autocast off on ``device`` (a no-op where autocast does not exist)."""
+    available = getattr(torch.amp, "is_autocast_available", lambda kind: kind in ("cpu", "cuda"))
+    if not available(device.type):
+        return contextlib.nullcontext()
     return torch.autocast(device_type=device.type, enabled=False)
 
 
@@ -58,7 +64,7 @@ def nearest_rows(x: torch.Tensor, table: torch.Tensor, budget: int | None = None
     dtype = work_dtype(x.dtype, table.dtype)
     n, k = x.shape[0], table.shape[0]
     index = torch.empty(n, dtype=torch.long, device=x.device)
-    with _no_autocast(x.device):
+    with no_autocast(x.device):
         t = table.to(dtype)
         center = t.mean(dim=0)
         t = t - center
@@ -93,7 +99,7 @@ def two_nearest_rows(x: torch.Tensor, table: torch.Tensor, budget: int | None = 
     dtype = work_dtype(x.dtype, table.dtype)
     n, k = x.shape[0], table.shape[0]
     out = torch.empty(n, 2, dtype=torch.long, device=x.device)
-    with _no_autocast(x.device):
+    with no_autocast(x.device):
         t = table.to(dtype)
         center = t.mean(dim=0)
         t = t - center
@@ -136,7 +142,7 @@ def nearest_on_polyline(
     seg_out = torch.empty(n, dtype=torch.long, device=x.device)
     fraction = torch.empty(n, dtype=dtype, device=x.device)
     sqdist = torch.empty(n, dtype=dtype, device=x.device)
-    with _no_autocast(x.device):
+    with no_autocast(x.device):
         c = corners.to(dtype)
         center = c.mean(dim=0)
         c = c - center

@@ -238,3 +238,20 @@ def test_module_moves_with_to(kind: str) -> None:
     q = make(kind, "nsvq").to(torch.device("cpu"), torch.float64).float()
     out = q(torch.randn(8, 3))
     assert out.quantized.device.type == "cpu" and q.weight.dtype == torch.float32
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("gradient", MODES)
+def test_forward_needs_no_host_sync(kind: str, gradient: str) -> None:
+    """Meta tensors have no values: any .item()/bool() in forward or backward would raise."""
+    q = build_quantizer(kind, bits=4, dim=3, gradient=gradient)
+    if kind == "sfvq":
+        q.grow()
+    q = q.to("meta")
+    x = torch.randn(2, 5, 3, device="meta", requires_grad=True)
+    out = q(x)
+    out.quantized.sum().backward()
+    assert out.quantized.shape == (2, 5, 3) and out.index.shape == (2, 5) and out.perplexity.shape == ()
+    assert q.weight.grad is not None and q.weight.grad.device.type == "meta"
+    q.eval()
+    assert q(x).quantized.shape == (2, 5, 3)
