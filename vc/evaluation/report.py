@@ -76,7 +76,8 @@ def mean_interval(values: np.ndarray, proportion: bool = False) -> dict[str, obj
         z = float(stats.norm.ppf(0.975))
         centre = (mean + z * z / (2 * n)) / (1 + z * z / n)
         half = z / (1 + z * z / n) * math.sqrt(mean * (1 - mean) / n + z * z / (4 * n * n))
-        return {"mean": mean, "ci95": [centre - half, centre + half], "n": n}
+        lo, hi = round(max(0.0, centre - half), 12), round(min(1.0, centre + half), 12)
+        return {"mean": mean, "ci95": [lo, hi], "n": n}
     if n == 1:
         return {"mean": mean, "ci95": [mean, mean], "n": 1}
     half = float(stats.t.ppf(0.975, n - 1) * values.std(ddof=1) / math.sqrt(n))
