@@ -24,7 +24,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from sfvq.checkpoint import atomic_path, load_quantizer  # noqa: E402
+from sfvq.checkpoint import atomic_path, kind_of, load_quantizer  # noqa: E402
 from sfvq.cli import Parser, console_main, load_data, regenerate_data  # noqa: E402
 
 
@@ -87,7 +87,9 @@ def plot_curves(records: list[dict[str, Any]], title: str) -> plt.Figure:
     ax_loss.legend(loc="upper right")
     ax_perp.plot(x, [r["perplexity"] for r in records], "o-", ms=3, label="held-out perplexity")
     ax_perp.step(x, [r["corners"] for r in records], where="mid", ls=":", color="gray", label="active codewords")
-    ax_perp.set_yscale("log", base=2)
+    corners = [r["corners"] for r in records]
+    if max(corners) >= 4 * min(corners):  # growth: log2 axis, one decade per stage
+        ax_perp.set_yscale("log", base=2)
     ax_perp.set_ylabel("perplexity")
     ax_perp.set_xlabel("epoch")
     ax_perp.legend(loc="lower right")
@@ -166,7 +168,7 @@ def plot_compare(data: np.ndarray, vq: np.ndarray, sfvq: np.ndarray, titles: tup
 def _describe(kind: str, quantizer: Any, meta: dict[str, Any]) -> str:
     """Title text: kind, size and the stored held-out MSE (SFVQ: distance to the curve)."""
     mse = meta.get("heldout_mse")
-    if kind.lower().startswith("s"):
+    if kind == "SFVQ":
         what = f"{quantizer.active_corners} corners"
         extra = f", held-out MSE to the curve {mse:.4f}" if isinstance(mse, float) else ""
     else:
@@ -180,8 +182,7 @@ def run_training(args: Any) -> list[Path]:
     title = Path(args.log).parent.name or "training"
     if args.checkpoint:
         quantizer, meta = load_quantizer(args.checkpoint)
-        kind = "SFVQ" if hasattr(quantizer, "INITIAL_CORNERS") else "VQ"
-        title = f"{title}: " + _describe(kind, quantizer, meta)
+        title = f"{title}: " + _describe(kind_of(quantizer).upper(), quantizer, meta)
     prefix = Path(args.out)
     return save_figure(plot_curves(records, title), prefix.with_name(prefix.name + "_curves")) + save_figure(
         plot_usage(records, title), prefix.with_name(prefix.name + "_usage")
@@ -192,6 +193,8 @@ def run_compare(args: Any) -> list[Path]:
     vq, vq_meta = load_quantizer(args.vq)
     sf, sf_meta = load_quantizer(args.sfvq)
     for name, q in (("--vq", vq), ("--sfvq", sf)):
+        if kind_of(q) != name[2:]:
+            raise ValueError(f"{name} expects a {name[2:]} checkpoint, got a {kind_of(q)} one")
         if q.dim != 2:
             raise ValueError(f"{name} checkpoint is {q.dim}-D; the comparison figure needs 2-D quantizers")
     if args.data:
