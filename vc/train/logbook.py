@@ -76,7 +76,7 @@ def plot_losses(log_path: str | os.PathLike, png_path: str | os.PathLike, title:
         ax2.plot([r["step"] for r in train], [r["active_corners"] for r in train], color="tab:gray", lw=0.8,
                  ls="--", label="active corners")
         ax2.set_ylabel("perplexity / corners")
-        ax2.legend(loc="upper center", fontsize=8)
+        ax2.legend(loc="center right", fontsize=8)
     ax.legend(loc="upper right", fontsize=8)
     ax.set_title(title)
     fig.tight_layout()
