@@ -55,7 +55,8 @@ class VectorQuantizer(Quantizer):
         training forwards since the last call (N inputs counted, K codewords), i.e. less than
         1 % of an even share by default. Each is replaced by a randomly chosen used codeword
         plus Gaussian noise of 1 % of the used codewords' per-dimension spread. The counts are
-        reset. Call it every few hundred batches and stop near the end of training.
+        reset. Call it every few hundred batches and stop near the end of training. An
+        optimizer's state for the replaced rows (e.g. Adam moments) is left as it is.
 
         Args:
             threshold: fraction of the even share below which a codeword counts as unused.
@@ -76,6 +77,7 @@ class VectorQuantizer(Quantizer):
         unused_idx = torch.nonzero(unused).squeeze(-1)
         used = self.weight[used_idx]
         spread = used.std(dim=0, unbiased=False) if used.shape[0] > 1 else used.abs().mean(dim=0)
+        spread = spread.clamp(min=1e-4)  # identical donors must still give distinct copies
         donors = used_idx[torch.randint(used_idx.numel(), (n_unused,), device=used_idx.device)]
         noise = torch.randn(n_unused, self.dim, dtype=self.weight.dtype, device=self.weight.device)
         self.weight[unused_idx] = self.weight[donors] + 0.01 * spread * noise
