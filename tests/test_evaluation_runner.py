@@ -143,3 +143,27 @@ def test_parallel_workers_match_single_process(data):
                                                log=lines.append)
     assert rows == single and skipped == {} and timings["mcd+f0"] > 0
     assert lines == ["chunk 1/2 done (2 pairs)", "chunk 2/2 done (2 pairs)"]
+
+
+def test_pkg_resources_hint_and_broken_package(data, monkeypatch):
+    """webrtcvad's import of pkg_resources fails under setuptools>=81: the message says what to do."""
+
+    def broken_import(name, *args, **kwargs):
+        if name == "resemblyzer":
+            raise ModuleNotFoundError("No module named 'pkg_resources'")
+        return real_import(name, *args, **kwargs)
+
+    import importlib
+
+    real_import = importlib.import_module
+    monkeypatch.setattr(importlib, "import_module", broken_import)
+    with pytest.raises(MetricUnavailable, match="setuptools<81"):
+        SpeakerEncoder()
+    monkeypatch.setattr(importlib, "import_module", real_import)
+
+    def failing_init(self):
+        raise RuntimeError("weights do not load")
+
+    monkeypatch.setattr(DnsMos, "__init__", failing_init)
+    ev = Evaluator(data, metrics=("mcd", "dnsmos"), log=lambda s: None)
+    assert ev.active == ("mcd",) and "RuntimeError: weights do not load" in ev.skipped["dnsmos"]

@@ -34,6 +34,8 @@ def require(module: str, package: str, metric: str) -> ModuleType:
             return importlib.import_module(module)
     except Exception as err:  # ImportError, OSError from a native library, ...
         reason = " ".join(str(err).split()) or type(err).__name__
+        if "pkg_resources" in reason:
+            reason += "; webrtcvad (used by resemblyzer) needs setuptools<81, which still ships pkg_resources"
         raise MetricUnavailable(
             f"{metric} skipped: cannot import {module} ({reason}); {INSTALL_HINT} or pip install {package}"
         ) from None

@@ -110,6 +110,10 @@ class Evaluator:
         except MetricUnavailable as err:
             self._skip(family, str(err))
             return None
+        except Exception as err:  # an installed but broken package (e.g. weights that do not load)
+            self._skip(family, f"{family} skipped: its model could not be set up ({type(err).__name__}: "
+                               f"{' '.join(str(err).split())})")
+            return None
         finally:
             self.timings[f"{family}_setup"] += time.perf_counter() - start
 
