@@ -10,8 +10,10 @@
 #   3  train the SFVQ model      exp/sfvq${tag}/
 #   4  train the VQ baseline     exp/vq${tag}/   (same config, quantizer.name=vq)
 #   5  convert test utterances   exp/{sfvq,vq}${tag}/convert/*.wav
-#   6  quality and speed         exp/quality${tag}.txt (MCD after DTW, dev losses, RTF)
-# Stage numbers 7 (latent analysis) and 8 (evaluation) are kept free for those recipes' parts.
+#   6  quality and speed         exp/quality${tag}.json (MCD after DTW, dev losses, RTF)
+#   7  phonetic latent analysis  exp/analysis${tag}/ (SFVQ vs VQ: figures, metrics.md, Praat TextGrids)
+#                                exp/analysis_posthoc${tag}/ (joint SFVQ vs an SFVQ fitted afterwards)
+# Stage number 8 (objective evaluation) is kept free.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")"
@@ -130,6 +132,24 @@ if [[ ${stage} -le 6 && ${stop_stage} -ge 6 ]]; then
         --model "${sfvq_exp}" --repeats 5
     grep -v '^#' "exp/log/quality${tag}.log"
     grep -v '^#' "exp/log/bench_convert${tag}.log"
+fi
+
+if [[ ${stage} -le 7 && ${stop_stage} -ge 7 ]]; then
+    ana=exp/analysis${tag}
+    announce 7 "phonetic latent analysis, SFVQ vs VQ" "exp/log/analysis${tag}.log"
+    ${train_cmd} "exp/log/analysis${tag}.log" vc-analyze-latents --model "${sfvq_exp}" --compare "${vq_exp}" \
+        --data data/test --out "${ana}" --textgrid-out "${ana}/textgrids" --nj "${nj}"
+    cat "${ana}/metrics.md"
+    echo "figures: ${ana}/*.png and ${ana}/figures.pdf; Praat tiers: ${ana}/textgrids/"
+
+    bits=$(python -c "import yaml, sys; print(yaml.safe_load(open(sys.argv[1]))['quantizer']['bits'])" "${conf}")
+    announce 7 "post-hoc SFVQ on the frozen encoder (the paper's setting)" "exp/log/fit_sfvq${tag}.log"
+    ${train_cmd} "exp/log/fit_sfvq${tag}.log" vc-fit-sfvq --model "${sfvq_exp}" --data dump/train \
+        --bits "${bits}" --quiet
+    ${train_cmd} "exp/log/analysis_posthoc${tag}.log" vc-analyze-latents --model "${sfvq_exp}" \
+        --quantizer posthoc --compare "${sfvq_exp}" --compare-quantizer joint \
+        --data data/test --out "exp/analysis_posthoc${tag}" --nj "${nj}" --no-figures
+    cat "exp/analysis_posthoc${tag}/metrics.md"
 fi
 
 echo "done in $(( $(date +%s) - t_start )) s (stages ${stage}..${stop_stage})"

@@ -36,9 +36,8 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "${here}/../.." && pwd)"
 cd "${here}"
 export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 MPLBACKEND=Agg SFVQ_NO_PROGRESS=1
-# Use the repository's venv and sources (works before the package is re-installed, too).
+bash "${root}/tools/bootstrap.sh" dev
 export PATH="${root}/.venv/bin:${PATH}"
-export PYTHONPATH="${root}${PYTHONPATH:+:${PYTHONPATH}}"
 
 datasets="pentagon gaussian"
 kinds="sfvq vq"

@@ -9,6 +9,4 @@ export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}" MKL_NUM_THREADS="${MKL_NUM_THREAD
 export OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-1}" NUMBA_NUM_THREADS="${NUMBA_NUM_THREADS:-1}"
 export MPLBACKEND=Agg PYTHONUNBUFFERED=1 LC_ALL=C
 export REPO_ROOT="${_root}"
-# The working tree's packages first, whatever the editable install last picked up.
-export PYTHONPATH="${_root}${PYTHONPATH:+:${PYTHONPATH}}"
 unset _root
