@@ -16,8 +16,9 @@ from vc.evaluation.asr import Recognizer
 from vc.evaluation.dnsmos import DnsMos
 from vc.evaluation.optional import MetricUnavailable
 from vc.evaluation.pairs import reference_utts, select_pairs, sentence_key
+from vc.evaluation.parallel import evaluate_parallel
 from vc.evaluation.report import read_results_csv, write_report
-from vc.evaluation.runner import Evaluator, copy_source, evaluate_parallel, run_pairs
+from vc.evaluation.runner import Evaluator, copy_source, run_pairs
 from vc.evaluation.speaker import SpeakerEncoder
 
 

@@ -41,7 +41,8 @@ def main() -> int:
     from vc.datadir import read_data_dir
     from vc.evaluation.pairs import select_pairs
     from vc.evaluation.report import summary_markdown, write_report
-    from vc.evaluation.runner import Evaluator, copy_source, evaluate_parallel, run_pairs
+    from vc.evaluation.parallel import evaluate_parallel
+    from vc.evaluation.runner import Evaluator, copy_source, run_pairs
 
     torch.set_num_threads(args.threads)
     data = read_data_dir(args.data)
