@@ -35,4 +35,10 @@ echo "bootstrap: installing sfvq-vc[${extras}] into ${venv} (pinned by constrain
     -c "${root}/constraints.txt" "torch==2.13.0"
 "${venv}/bin/python" -m pip install --quiet --disable-pip-version-check \
     -c "${root}/constraints.txt" -e "${root}[${extras}]"
+if [[ ",${extras}," == *",dev,"* || ",${extras}," == *",eval,"* ]]; then
+    # Speaker similarity: Resemblyzer's own metadata asks for the `typing` backport, which must not
+    # shadow the standard library; everything it really needs comes with the eval extra.
+    "${venv}/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps \
+        -c "${root}/constraints.txt" resemblyzer
+fi
 echo "${want}" > "${stamp}"

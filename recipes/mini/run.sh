@@ -13,7 +13,7 @@
 #   6  quality and speed         exp/quality${tag}.json (MCD after DTW, dev losses, RTF)
 #   7  phonetic latent analysis  exp/analysis${tag}/ (SFVQ vs VQ: figures, metrics.md, Praat TextGrids)
 #                                exp/analysis_posthoc${tag}/ (joint SFVQ vs an SFVQ fitted afterwards)
-# Stage number 8 (objective evaluation) is kept free.
+#   8  objective evaluation      exp/eval${tag}/ (MCD, F0, speaker similarity, WER/CER, DNSMOS; SFVQ vs VQ)
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")"
@@ -150,6 +150,13 @@ if [[ ${stage} -le 7 && ${stop_stage} -ge 7 ]]; then
         --quantizer posthoc --compare "${sfvq_exp}" --compare-quantizer joint \
         --data data/test --out "exp/analysis_posthoc${tag}" --nj "${nj}" --no-figures
     cat "exp/analysis_posthoc${tag}/metrics.md"
+fi
+
+if [[ ${stage} -le 8 && ${stop_stage} -ge 8 ]]; then
+    announce 8 "objective evaluation, SFVQ vs VQ" "exp/log/evaluate${tag}.log"
+    ${train_cmd} "exp/log/evaluate${tag}.log" vc-evaluate --model "${sfvq_exp}" --compare "${vq_exp}" \
+        --data data/test --out "exp/eval${tag}" --pairs 100 --seed 0 --nj "${nj}" --quiet
+    cat "exp/eval${tag}/summary.md"
 fi
 
 echo "done in $(( $(date +%s) - t_start )) s (stages ${stage}..${stop_stage})"
