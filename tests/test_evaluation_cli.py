@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import torch
 
-from test_evaluation_data import SPEAKERS, make_datadir
+from test_evaluation_data import make_datadir
 from vc.checkpoint import model_payload, save_checkpoint
 from vc.evaluation.report import read_results_csv
 from vc.features import FeatureConfig

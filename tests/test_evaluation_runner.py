@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import pytest
 
-from test_evaluation_data import SENTENCES, SPEAKERS, load
+from test_evaluation_data import SPEAKERS, load
 from vc.datadir import DataDir
 from vc.errors import UserError
 from vc.evaluation.asr import Recognizer

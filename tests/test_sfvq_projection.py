@@ -7,7 +7,7 @@ import torch
 from torch.utils._python_dispatch import TorchDispatchMode
 
 import sfvq._distances as distances
-from sfvq import SpaceFillingVQ, VectorQuantizer, build_quantizer
+from sfvq import SpaceFillingVQ, build_quantizer
 
 
 def grown_sfvq(bits: int, dim: int, corners: int, seed: int = 0, gradient: str = "none") -> SpaceFillingVQ:

@@ -71,7 +71,7 @@ def main() -> None:
     print(f"input: {m['frames']['total']} frames ({m['frames']['total'] / 50 / 3600:.2f} h at 50 Hz), "
           f"{m['frames']['utterances']} utterances, K = {m['n_indices']}, {len(models)} set(s); "
           f"writing the synthetic inputs took {t1 - t0:.1f} s (not counted)")
-    print(f"adjacent-index JSD z-score: " + ", ".join(f"{a.name} {a.metrics['adjacent_jsd']['z']:.1f}"
+    print("adjacent-index JSD z-score: " + ", ".join(f"{a.name} {a.metrics['adjacent_jsd']['z']:.1f}"
                                                        for a in run.analyses))
     total = t2 - t1
     verdict = "within" if total <= TARGET_S else "OVER"

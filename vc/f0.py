@@ -78,7 +78,7 @@ def _cmnd(wav: np.ndarray, cfg: FeatureConfig) -> tuple[np.ndarray, np.ndarray]:
     Returns:
         ``(cmnd (frames, tau_max + 2) float32, rms (frames,) float64)``.
     """
-    sr, hop = cfg.sample_rate, cfg.hop_length
+    hop = cfg.hop_length
     tau_min, tau_max = _lags(cfg)
     width = max(cfg.win_length, tau_max)
     length = width + tau_max + 2

@@ -14,7 +14,6 @@ why). --model/--compare may also name a vc-encode output directory, which is the
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 from vc.errors import UserError, cli_entry
@@ -49,15 +48,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``vc-analyze-latents``."""
     args = build_parser().parse_args(argv)
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
-    import torch
+    from vc.runtime import check_jobs, limit_threads
 
-    torch.set_num_threads(1)
+    limit_threads(1)
     from vc.analysis.pipeline import print_table, run_analysis
     from vc.phones import PHONE_GROUPS
 
-    if args.nj < 1:
-        raise UserError(f"--nj must be >= 1, got {args.nj}")
+    check_jobs(args.nj)
     if args.permutations < 100:
         raise UserError(f"--permutations must be at least 100, got {args.permutations}")
     if args.group not in PHONE_GROUPS:

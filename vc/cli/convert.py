@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         torch.set_num_threads(args.threads)
     from vc.audio import load_audio, save_audio
     from vc.convert import Converter
-    from vc.train.distributed import pick_device
+    from vc.runtime import pick_device
 
     if not args.list_speakers and not args.batch and (args.source is None or args.target is None):
         raise UserError("need SOURCE and TARGET (or --list-speakers, or --batch PAIRS)")

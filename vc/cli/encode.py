@@ -35,15 +35,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``vc-encode``."""
     args = build_parser().parse_args(argv)
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
-    import torch
+    from vc.runtime import check_jobs, limit_threads
 
-    torch.set_num_threads(1)
+    limit_threads(1)
     from vc.analysis.encoding import encode_dataset
     from vc.fileio import write_text_atomic
 
-    if args.nj < 1:
-        raise UserError(f"--nj must be >= 1, got {args.nj}")
+    check_jobs(args.nj)
     latents, skipped = encode_dataset(args.model, args.data, quantizer=args.quantizer, keep_z=args.save_z,
                                       nj=args.nj)
     if not latents.utts:

@@ -14,7 +14,6 @@ it as EXPDIR/posthoc_sfvq.pt with a log EXPDIR/posthoc_sfvq.log.jsonl. Analyse i
 from __future__ import annotations
 
 import argparse
-import os
 
 from vc.errors import UserError, cli_entry
 
@@ -42,22 +41,16 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``vc-fit-sfvq``."""
     args = build_parser().parse_args(argv)
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
-    import torch
+    from vc.runtime import check_jobs, limit_threads, pick_device
 
-    torch.set_num_threads(1)
+    limit_threads(1)
     from sfvq.fit import FitConfig
     from vc.analysis.posthoc import fit_posthoc
 
-    if args.nj < 1:
-        raise UserError(f"--nj must be >= 1, got {args.nj}")
+    check_jobs(args.nj)
     if args.max_frames < 1:
         raise UserError(f"--max-frames must be >= 1, got {args.max_frames}")
-    device = args.device
-    if device == "auto":
-        device = "cuda" if torch.cuda.is_available() else "cpu"
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise UserError("--device cuda asked for, but no CUDA device is available")
+    device = pick_device(args.device)
     config = FitConfig(epochs_per_stage=args.epochs_per_stage, lr=args.lr, batch_size=args.batch_size,
                        holdout=args.holdout, seed=args.seed, progress=not args.quiet)
     try:

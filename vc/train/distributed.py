@@ -10,7 +10,7 @@ import torch
 import torch.distributed as dist
 from torch import nn
 
-from vc.errors import UserError
+from vc.runtime import pick_device
 
 
 @dataclass
@@ -82,23 +82,6 @@ class DistContext:
             gathered = [torch.empty_like(local) for _ in range(self.world_size)]
             dist.all_gather(gathered, local)
         return float(max((g - gathered[0]).abs().max() for g in gathered))
-
-
-def pick_device(name: str, local_rank: int = 0) -> torch.device:
-    """Resolve ``auto|cpu|cuda`` (``cuda`` uses the local rank's GPU).
-
-    Raises:
-        UserError: ``cuda`` asked for but not available, or an unknown name.
-    """
-    if name == "auto":
-        name = "cuda" if torch.cuda.is_available() else "cpu"
-    if name == "cpu":
-        return torch.device("cpu")
-    if name == "cuda":
-        if not torch.cuda.is_available():
-            raise UserError("--device cuda: no CUDA device is available (use --device cpu or auto)")
-        return torch.device("cuda", local_rank % torch.cuda.device_count())
-    raise UserError(f"unknown device {name!r} (valid: auto, cpu, cuda)")
 
 
 def setup(device_name: str) -> DistContext:

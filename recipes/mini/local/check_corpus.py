@@ -95,7 +95,6 @@ def main(argv: list[str] | None = None) -> int:
     count: dict[str, int] = defaultdict(int)
     splits: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     sentences: dict[str, set[str]] = defaultdict(set)
-    worst = 0.0
     for row in rows:
         duration, probs = check_utterance(corpus, row, args.tolerance)
         problems += probs
