@@ -115,9 +115,7 @@ class Converter:
             (frames, n_mels) converted log-mel (not normalised) on the converter's device.
         """
         spk = self._speaker_id(target)
-        tgt_stats = self.loaded.f0_stats.get(target) or (float(self.model.f0_center), 0.2)
-        src_stats = source_f0 or utterance_f0_stats(log_f0, voiced) or tgt_stats
-        f0 = f0_features(log_f0, voiced, src_stats, tgt_stats, float(self.model.f0_center))
+        f0 = self.f0_features(log_f0, voiced, target, source_f0)
         x = self.loaded.normalize(mel).to(self.device)
         f0t = torch.from_numpy(f0).to(self.device)
         n = x.shape[0]
@@ -133,20 +131,47 @@ class Converter:
             out.append(y[0, start - lo:end - lo])
         return self.loaded.denormalize(torch.cat(out))
 
+    def f0_features(self, log_f0: np.ndarray, voiced: np.ndarray, target: str,
+                    source_f0: tuple[float, float] | None = None) -> np.ndarray:
+        """Decoder F0 input: the source contour moved into the target's range.
+
+        Args:
+            log_f0: (frames,) source log-F0.
+            voiced: (frames,) bool.
+            target: target speaker.
+            source_f0: see :meth:`convert_features`.
+
+        Returns:
+            (frames, 2) float32 (:func:`vc.model.conditioning.f0_features`): shifted log-F0 minus the
+            model's ``f0_center`` (0 if nothing is voiced), voiced flag.
+        """
+        tgt_stats = self.loaded.f0_stats.get(target) or (float(self.model.f0_center), 0.2)
+        src_stats = source_f0 or utterance_f0_stats(log_f0, voiced) or tgt_stats
+        return f0_features(log_f0, voiced, src_stats, tgt_stats, float(self.model.f0_center))
+
     def _speaker_id(self, target: str) -> int:
         if target not in self.loaded.speakers:
             raise UserError(f"unknown target speaker '{target}'; known speakers: {', '.join(self.loaded.speakers)}")
         return self.loaded.speakers.index(target)
 
     @torch.no_grad()
-    def vocode(self, log_mel: torch.Tensor, n_samples: int) -> np.ndarray:
-        """Log-mel (frames, n_mels) -> waveform (n_samples,) in chunks with phase carried over.
+    def vocode(self, log_mel: torch.Tensor, n_samples: int, log_f0: np.ndarray | None = None,
+               voiced: np.ndarray | None = None) -> np.ndarray:
+        """Log-mel (frames, n_mels) -> waveform (n_samples,).
 
-        Chunks of ``chunk_frames`` overlap by ``context_frames``; each chunk starts from the previous
-        chunk's final phase on the overlap, and the overlap is cross-faded with a raised cosine.
+        A vocoder that takes F0 (``uses_f0``) gets ``log_f0`` (frames,) and ``voiced`` (frames,) and
+        runs over the whole input at once (its cost and memory are linear in the length). Otherwise
+        the input runs in chunks of ``chunk_frames`` that overlap by ``context_frames``; each chunk
+        starts from the previous chunk's final phase on the overlap, and the overlap is cross-faded
+        with a raised cosine.
         """
         hop = self.cfg.hop_length
         n = log_mel.shape[0]
+        if getattr(self.vocoder, "uses_f0", False) and log_f0 is not None:
+            lf0 = torch.as_tensor(np.asarray(log_f0, dtype=np.float32), device=log_mel.device)[None]
+            vf = None if voiced is None else torch.as_tensor(np.asarray(voiced, dtype=bool), device=log_mel.device)[None]
+            wav = self.vocoder(log_mel[None], torch.tensor([n_samples]), log_f0=lf0, voiced=vf)[0]
+            return wav.cpu().numpy().astype(np.float32)
         synth = getattr(self.vocoder, "synthesize", None)
         if n <= self.chunk_frames + self.context_frames or synth is None:
             wav = self.vocoder(log_mel[None], torch.tensor([n_samples]))[0]
@@ -199,7 +224,9 @@ class Converter:
         log_f0, voiced = estimate_f0(x, self.cfg)
         src = self.loaded.f0_stats.get(source_speaker) if source_speaker else None
         conv = self.convert_features(mel, log_f0, voiced, target, src)
-        out = self.vocode(conv, len(x))
+        f0 = self.f0_features(log_f0, voiced, target, src)
+        out_f0 = f0[:, 0] + float(self.model.f0_center)  # the F0 the decoder was asked for
+        out = self.vocode(conv, len(x), out_f0, f0[:, 1] > 0.5)
         peak = float(np.abs(out).max())
         if peak > 0:
             out = out * (PEAK_LEVEL / peak)

@@ -19,10 +19,13 @@ class Vocoder(nn.Module):
     Attributes:
         sample_rate: output sample rate (Hz).
         hop_length: samples per mel frame.
+        uses_f0: ``True`` if :meth:`forward` takes ``log_f0=`` (B, frames) and ``voiced=`` (B, frames)
+            keyword inputs (source-filter vocoders); callers that know the output F0 pass them.
     """
 
     sample_rate: int
     hop_length: int
+    uses_f0: bool = False
 
     def forward(self, log_mel: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
         """Synthesize.
