@@ -119,3 +119,26 @@ def test_deterministic() -> None:
     lf0 = torch.tensor(np.log(f0_frames), dtype=torch.float32)[None]
     voc = get_vocoder("harmonic", CFG)
     torch.testing.assert_close(voc(lm, log_f0=lf0), voc(lm, log_f0=lf0), atol=0, rtol=0)
+
+
+@pytest.mark.parametrize("option", ["contrast", "temporal_contrast"])
+def test_contrast_options_sharpen_the_output(option: str) -> None:
+    wav, f0_frames = _voice(1.0, 140.0)
+    lm = LogMel(CFG)(wav)[None]
+    # a formant bump (above the bands that resolve harmonics) that also rises and falls over time
+    bands = torch.arange(CFG.n_mels, dtype=torch.float32)
+    bump = torch.exp(-0.5 * ((bands - 50) / 3) ** 2)
+    ramp = torch.sin(torch.linspace(0, np.pi, lm.shape[1])).unsqueeze(-1)
+    lm = lm + 1.5 * bump * ramp
+    lf0 = torch.tensor(np.log(f0_frames), dtype=torch.float32)[None]
+
+    def spread(x: torch.Tensor) -> float:  # output log-mel contrast along the axis the option acts on
+        m = LogMel(CFG)(x[0])[5:-5, 10:70]
+        if option == "contrast":  # bump height over its flanks
+            return float((m[:, 40] - 0.5 * (m[:, 34] + m[:, 46])).mean())
+        return float(m.std(dim=0).mean())
+
+    plain = get_vocoder("harmonic", CFG)(lm, log_f0=lf0)
+    sharp = get_vocoder("harmonic", CFG, **{option: 1.5})(lm, log_f0=lf0)
+    assert spread(sharp) > 1.05 * spread(plain)
+    assert torch.isfinite(sharp).all()

@@ -2,6 +2,7 @@
 """Benchmark conversion speed: real-time factor of ``Converter.convert`` (features + model + vocoder).
 
 Usage: python tools/bench_convert.py [--model EXPDIR] [--seconds 3] [--repeats 5] [--threads 1] [--wav FILE]
+       [--vocoder NAME]
 
 Input: ``--wav`` (cut or tiled to ``--seconds``), else the first FLAC of recipes/mini/corpus, else a
 synthetic vowel-like signal. One warm-up call, then the median wall time of ``--repeats`` calls.
@@ -27,6 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--wav", default=None)
+    ap.add_argument("--vocoder", default=None, help="vocoder name overriding the model config's")
     args = ap.parse_args(argv)
     os.environ["OMP_NUM_THREADS"] = str(args.threads)
     import numpy as np
@@ -40,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         model = Path(args.model) if args.model else newest_model()
-        conv = Converter.from_pretrained(model)
+        conv = Converter.from_pretrained(model, vocoder=args.vocoder)
         sr = conv.sample_rate
         wav_path = args.wav or next(iter(sorted((ROOT / "recipes/mini/corpus").rglob("*.flac"))), None)
         if wav_path:

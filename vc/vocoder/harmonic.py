@@ -66,6 +66,13 @@ class HarmonicNoise(Vocoder):
         max_gain_db: clamp of the refinement gain.
         phase: harmonic phases: ``"minimum"`` (the minimum phase of the envelope, as an all-pole
             vocal tract would give; less buzzy) or ``"zero"`` (cosine phase: one sharp pulse per period).
+        contrast: spectral-contrast postfilter: the log envelope's deviation from its
+            ``contrast_bands``-wide smoothing is multiplied by this (1: off; >1 sharpens formants
+            that an over-smoothing model blurred).
+        contrast_bands: width (mel bands, odd) of that smoothing.
+        temporal_contrast: each band's log envelope deviation from its mean over the item's frames
+            is multiplied by this (1: off; >1 undoes temporal over-smoothing, like global-variance
+            compensation).
         seed: seed of the noise (output is deterministic; the noise is shared by the batch).
     """
 
@@ -73,7 +80,8 @@ class HarmonicNoise(Vocoder):
 
     def __init__(self, feature_config: Any, max_voiced_hz: float = 5000.0, noise_floor: float = 0.05,
                  smooth_bands: int = 3, refine: int = 1, refine_bands: int = 5, max_gain_db: float = 12.0,
-                 phase: str = "minimum", seed: int = 0) -> None:
+                 phase: str = "minimum", contrast: float = 1.0, contrast_bands: int = 9,
+                 temporal_contrast: float = 1.0, seed: int = 0) -> None:
         super().__init__()
         self.cfg = feature_config
         self.sample_rate = int(feature_config.sample_rate)
@@ -90,6 +98,9 @@ class HarmonicNoise(Vocoder):
         if phase not in ("zero", "minimum"):
             raise TypeError(f"phase must be 'zero' or 'minimum', got {phase!r}")
         self.phase = phase
+        self.contrast = float(contrast)
+        self.contrast_bands = max(1, int(contrast_bands) // 2 * 2 + 1)
+        self.temporal_contrast = float(temporal_contrast)
         fb = torch.as_tensor(mel_filterbank(feature_config), dtype=torch.float32)  # (M, F)
         centres = librosa.mel_frequencies(n_mels=fb.shape[0] + 2, fmin=feature_config.fmin,
                                           fmax=feature_config.fmax)[1:-1]
@@ -185,6 +196,20 @@ class HarmonicNoise(Vocoder):
         n_out = max(n_out, 1)
         n_work = max(n_out, (frames - 1) * hop)
         log_env = self._smooth_bands(log_mel - self.log_area, self.smooth_bands)  # (B, T, M)
+        target_mel = log_mel
+        if self.temporal_contrast != 1.0:
+            n_valid = torch.full((b,), frames, device=dev) if lengths is None else \
+                (lengths.to(dev) // hop + 1).clamp(1, frames)
+            valid = (torch.arange(frames, device=dev).unsqueeze(0) < n_valid.unsqueeze(1)).float().unsqueeze(-1)
+            mean = (log_env * valid).sum(1, keepdim=True) / valid.sum(1, keepdim=True)
+            stretched = mean + self.temporal_contrast * (log_env - mean)
+            target_mel = target_mel + (stretched - log_env)
+            log_env = stretched
+        if self.contrast != 1.0:
+            wide = self._smooth_bands(log_env, self.contrast_bands)
+            sharp = wide + self.contrast * (log_env - wide)
+            target_mel = target_mel + (sharp - log_env)  # what the refinement matches
+            log_env = sharp
         if log_f0 is None:
             vflag = torch.zeros(b, frames, device=dev)
             f0 = torch.full((b, frames), 100.0, device=dev)
@@ -234,7 +259,7 @@ class HarmonicNoise(Vocoder):
         spec = spec * (env_lin * mix * self.noise_scale)
         wav = harm + self._istft(spec, n_work)
         for _ in range(self.refine):
-            wav = self._refine(wav, log_mel)
+            wav = self._refine(wav, target_mel)
         wav = wav[:, :n_out]
         if lengths is not None:
             t = torch.arange(n_out, device=dev)
