@@ -32,8 +32,8 @@ from vc.features import mel_filterbank
 from vc.vocoder.base import Vocoder, register_vocoder
 from vc.vocoder.griffin_lim import deemphasis
 
-HARMONIC_GROUP = 16
-"""Harmonics synthesised per vectorised step (bounds memory to B x samples x 16)."""
+SAMPLE_BLOCK = 16000
+"""Samples synthesised per vectorised step (bounds memory to B x SAMPLE_BLOCK x harmonics)."""
 
 
 def _interp_weights(x: torch.Tensor, xp: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -222,32 +222,33 @@ class HarmonicNoise(Vocoder):
         i1 = (i0 + 1).clamp(max=frames - 1)
         w = (pos - i0.float()).clamp(0.0, 1.0)
 
-        def upsample(x: torch.Tensor) -> torch.Tensor:  # (B, T, ...) -> (B, n_work, ...)
-            ww = w.view(1, -1, *([1] * (x.dim() - 2)))
-            return x[:, i0] * (1 - ww) + x[:, i1] * ww
+        def upsample(x: torch.Tensor, lo: int = 0, hi: int = n_work) -> torch.Tensor:
+            """(B, T, ...) frame values -> (B, hi - lo, ...) at samples lo..hi-1."""
+            ww = w[lo:hi].view(1, -1, *([1] * (x.dim() - 2)))
+            return x[:, i0[lo:hi]] * (1 - ww) + x[:, i1[lo:hi]] * ww
 
         harm = torch.zeros(b, n_work, device=dev)
         if bool((vflag > 0).any()):
             f0_s = upsample(f0)
             phase = torch.remainder(torch.cumsum(f0_s.double() * (2 * np.pi / sr), dim=1), 2 * np.pi).float()
-            v_s = upsample(vflag)
             k_max = int(np.floor(0.95 * sr / 2 / float(f0[vflag > 0].min())))
-            min_phase = self._minimum_phase(log_env) if self.phase == "minimum" else None
-            df = sr / self.n_fft
-            for k0 in range(1, k_max + 1, HARMONIC_GROUP):
-                ks = torch.arange(k0, min(k0 + HARMONIC_GROUP, k_max + 1), device=dev, dtype=torch.float32)
-                fk = f0.unsqueeze(-1) * ks  # (B, T, K)
-                amp = torch.exp(self._log_envelope_at(log_env, fk)) * self._harmonic_taper(fk)
-                amp = amp * (f0 * self.harm_scale).unsqueeze(-1)
-                arg = phase.unsqueeze(-1) * ks
-                if min_phase is not None:
-                    pos_f = (fk / df).clamp(0, min_phase.shape[-1] - 1.001)
-                    j0 = pos_f.floor().long()
-                    wf = pos_f - j0
-                    th = torch.gather(min_phase, 2, j0) * (1 - wf) + torch.gather(min_phase, 2, j0 + 1) * wf
-                    arg = arg + upsample(th)
-                harm += (upsample(amp) * torch.cos(arg)).sum(-1)
-            harm = harm * v_s
+            ks = torch.arange(1, k_max + 1, device=dev, dtype=torch.float32)
+            fk = f0.unsqueeze(-1) * ks  # (B, T, K) harmonic frequencies per frame
+            amp = torch.exp(self._log_envelope_at(log_env, fk)) * self._harmonic_taper(fk)
+            amp = amp * (f0 * self.harm_scale * vflag).unsqueeze(-1)
+            th = None
+            if self.phase == "minimum":
+                min_phase = self._minimum_phase(log_env)  # (B, T, F)
+                pos_f = (fk * (self.n_fft / sr)).clamp(0, min_phase.shape[-1] - 1.001)
+                j0 = pos_f.floor().long()
+                wf = pos_f - j0
+                th = torch.gather(min_phase, 2, j0) * (1 - wf) + torch.gather(min_phase, 2, j0 + 1) * wf
+            for lo in range(0, n_work, SAMPLE_BLOCK):  # bounded memory: B x block x K
+                hi = min(n_work, lo + SAMPLE_BLOCK)
+                arg = phase[:, lo:hi].unsqueeze(-1) * ks
+                if th is not None:
+                    arg = arg + upsample(th, lo, hi)
+                harm[:, lo:hi] = (upsample(amp, lo, hi) * torch.cos(arg)).sum(-1)
         gen = torch.Generator(device="cpu").manual_seed(self.seed)
         noise = torch.randn((1, n_work), generator=gen).to(dev).expand(b, -1)
         spec = self._stft(noise)  # (B, F, T)
