@@ -9,11 +9,16 @@ Source-filter synthesis:
    per-sample F0 (frames interpolated linearly); harmonic ``k`` has amplitude ``E(k f0) * f0 / (df * S_w)``
    (the STFT magnitude of a harmonic, spread over the harmonic spacing, averages to ``E``; ``df`` is the
    bin spacing and ``S_w`` the magnitude sum of the window's spectrum), is band-limited below Nyquist,
-   and fades to noise between ``max_voiced_hz`` and 1.25 times that.
+   and fades to noise between ``max_voiced_hz`` and 1.25 times that. Its phase offset is the
+   envelope's minimum phase at ``k f0`` (folded real cepstrum; ``phase="zero"`` for cosine phase).
+   Synthesis runs in blocks of :data:`SAMPLE_BLOCK` samples with all harmonics at once.
 3. Noise part. White noise is shaped in the STFT domain by ``E`` times a mix that is 1 in unvoiced
    frames and, in voiced frames, ``noise_floor`` below ``max_voiced_hz`` rising to 1 above it.
 4. Refinement (``refine`` passes): the mel of the sum is compared with the wanted mel; the log ratio,
    smoothed across bands and clamped, is applied as a gain in the STFT domain.
+
+Optional postfilters against a model's over-smoothing act on the log envelope before synthesis:
+``contrast`` (across bands) and ``temporal_contrast`` (over frames, per band).
 
 Without F0 input every frame is treated as unvoiced (noise-excited, whisper-like output).
 The STFT matches :class:`vc.features.LogMel`; pre-emphasis, if the features used it, is undone.
