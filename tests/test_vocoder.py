@@ -32,8 +32,7 @@ def test_registry() -> None:
     @register_vocoder("test_silence")
     class Silence(Vocoder):
         def __init__(self, cfg, gain: float = 0.0) -> None:
-            super().__init__()
-            self.sample_rate, self.hop_length = cfg.sample_rate, cfg.hop_length
+            super().__init__(cfg)
 
         def forward(self, log_mel, lengths=None):
             return torch.zeros(log_mel.shape[0], (log_mel.shape[1] - 1) * self.hop_length)

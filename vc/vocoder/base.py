@@ -17,15 +17,28 @@ class Vocoder(nn.Module):
     weights in ``__init__`` (e.g. from a ``checkpoint=`` option) and registers under its own name.
 
     Attributes:
+        cfg: the feature config the mels were computed with.
         sample_rate: output sample rate (Hz).
         hop_length: samples per mel frame.
+        n_fft, win_length: STFT geometry of the features.
         uses_f0: ``True`` if :meth:`forward` takes ``log_f0=`` (B, frames) and ``voiced=`` (B, frames)
             keyword inputs (source-filter vocoders); callers that know the output F0 pass them.
     """
 
-    sample_rate: int
-    hop_length: int
     uses_f0: bool = False
+
+    def __init__(self, feature_config: Any) -> None:
+        """Keep the feature geometry every vocoder needs.
+
+        Args:
+            feature_config: the :class:`vc.features.FeatureConfig` the mels were computed with.
+        """
+        super().__init__()
+        self.cfg = feature_config
+        self.sample_rate = int(feature_config.sample_rate)
+        self.hop_length = int(feature_config.hop_length)
+        self.n_fft = int(feature_config.n_fft)
+        self.win_length = int(feature_config.win_length)
 
     def forward(self, log_mel: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
         """Synthesize.

@@ -52,12 +52,7 @@ class GriffinLim(Vocoder):
 
     def __init__(self, feature_config: Any, n_iter: int = 32, momentum: float = 0.99, nnls_iters: int = 10,
                  power: float = 1.0, seed: int = 0) -> None:
-        super().__init__()
-        self.cfg = feature_config
-        self.sample_rate = int(feature_config.sample_rate)
-        self.hop_length = int(feature_config.hop_length)
-        self.n_fft = int(feature_config.n_fft)
-        self.win_length = int(feature_config.win_length)
+        super().__init__(feature_config)
         self.n_iter = int(n_iter)
         self.momentum = float(momentum)
         self.nnls_iters = int(nnls_iters)

@@ -87,12 +87,7 @@ class HarmonicNoise(Vocoder):
                  smooth_bands: int = 3, refine: int = 1, refine_bands: int = 5, max_gain_db: float = 12.0,
                  phase: str = "minimum", contrast: float = 1.0, contrast_bands: int = 9,
                  temporal_contrast: float = 1.0, seed: int = 0) -> None:
-        super().__init__()
-        self.cfg = feature_config
-        self.sample_rate = int(feature_config.sample_rate)
-        self.hop_length = int(feature_config.hop_length)
-        self.n_fft = int(feature_config.n_fft)
-        self.win_length = int(feature_config.win_length)
+        super().__init__(feature_config)
         self.max_voiced_hz = float(max_voiced_hz)
         self.noise_floor = float(noise_floor)
         self.smooth_bands = max(1, int(smooth_bands) // 2 * 2 + 1)
