@@ -78,13 +78,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``vc-convert``."""
     args = build_parser().parse_args(argv)
-    import torch
+    from vc.runtime import limit_threads, pick_device
 
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    if args.threads is not None:
+        limit_threads(args.threads)
     from vc.audio import load_audio, save_audio
     from vc.convert import Converter
-    from vc.runtime import pick_device
 
     if not args.list_speakers and not args.batch and (args.source is None or args.target is None):
         raise UserError("need SOURCE and TARGET (or --list-speakers, or --batch PAIRS)")
